@@ -1,0 +1,158 @@
+package org.xiaolaba.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Map;
+import java.util.Set;
+
+/** Checks ranges and formats once the layers are bound; the first bad value stops start-up. */
+final class SettingsValidator {
+  private static final Set<String> FSYNC = Set.of("always", "everysec", "no");
+  private static final Set<String> CODECS = Set.of("mp3", "aac");
+  private static final Set<Integer> SAMPLE_RATES =
+      Set.of(8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000);
+
+  private SettingsValidator() {}
+
+  static void validate(Settings s) {
+    range("port", s.port(), 0, 65535);
+    check(
+        s.dataDir() != null && !s.dataDir().toString().isBlank(),
+        "dataDir",
+        s.dataDir(),
+        "expected a directory path");
+    zone("timezone", s.timezone());
+
+    Settings.Redis r = s.redis();
+    if (!r.isEmbedded()) redisUrl(r.url());
+    check(
+        r.keyPrefix() != null && r.keyPrefix().matches("\\S{1,32}"),
+        "redis.keyPrefix",
+        r.keyPrefix(),
+        "expected 1 to 32 characters without spaces");
+    range("redis.poolSize", r.poolSize(), 1, 1024);
+    positive("redis.timeout", r.timeout());
+    check(
+        FSYNC.contains(r.embedded().appendfsync()),
+        "redis.embedded.appendfsync",
+        r.embedded().appendfsync(),
+        "expected one of " + FSYNC);
+
+    Settings.Ffmpeg f = s.ffmpeg();
+    range("ffmpeg.workers", f.workers(), 1, 64);
+    range("ffmpeg.queueSize", f.queueSize(), 0, 100_000);
+    positive("ffmpeg.timeout", f.timeout());
+
+    Settings.Media m = s.media();
+    check(
+        m.maxUploadSize().bytes() > 0,
+        "media.maxUploadSize",
+        m.maxUploadSize(),
+        "expected a size above 0");
+    positive("media.maxDuration", m.maxDuration());
+    for (String required : new String[] {"loudspeaker", "app"}) {
+      check(
+          m.profiles().containsKey(required),
+          "media.profiles",
+          m.profiles().keySet(),
+          "expected a '" + required + "' profile");
+    }
+    for (Map.Entry<String, Settings.Profile> e : m.profiles().entrySet()) {
+      profile("media.profiles." + e.getKey(), e.getValue());
+    }
+
+    positive("scheduler.leadTime", s.scheduler().leadTime().plusNanos(1));
+    check(
+        s.scheduler().leadTime().compareTo(Duration.ofHours(1)) <= 0,
+        "scheduler.leadTime",
+        s.scheduler().leadTime(),
+        "expected at most 1h");
+    range("scheduler.nextRunsShown", s.scheduler().nextRunsShown(), 1, 100);
+
+    Settings.Http h = s.http();
+    range("http.maxJsonSize", h.maxJsonSize().bytes(), 1024, 64L * 1024 * 1024);
+    range("http.blockingThreads", h.blockingThreads(), 1, 1024);
+    range("http.blockingQueueSize", h.blockingQueueSize(), 1, 1_000_000);
+
+    Settings.WebSocket w = s.websocket();
+    range("websocket.maxFrameSize", w.maxFrameSize().bytes(), 125, 16L * 1024 * 1024);
+    positive("websocket.pingInterval", w.pingInterval());
+    check(
+        w.idleTimeout().compareTo(w.pingInterval()) > 0,
+        "websocket.idleTimeout",
+        w.idleTimeout(),
+        "expected longer than websocket.pingInterval (" + w.pingInterval() + ")");
+    range("websocket.maxOutboundBuffer", w.maxOutboundBuffer().bytes(), 4096, 1L << 30);
+
+    check(s.areas() != null, "areas", null, "expected an area tree with a county at its root");
+    AreaTree.of(s.areas());
+  }
+
+  private static void profile(String key, Settings.Profile p) {
+    check(CODECS.contains(p.codec()), key + ".codec", p.codec(), "expected one of " + CODECS);
+    range(key + ".channels", p.channels(), 1, 2);
+    check(
+        SAMPLE_RATES.contains(p.sampleRate()),
+        key + ".sampleRate",
+        p.sampleRate(),
+        "expected one of " + SAMPLE_RATES);
+    range(key + ".bitrate", p.bitrate(), 8000, 320_000);
+    check(
+        p.targetLufs() >= -70 && p.targetLufs() <= -5,
+        key + ".targetLufs",
+        p.targetLufs(),
+        "expected -70 to -5 LUFS");
+    check(
+        p.truePeakDb() >= -9 && p.truePeakDb() <= 0,
+        key + ".truePeakDb",
+        p.truePeakDb(),
+        "expected -9 to 0 dBTP");
+    range(key + ".highpassHz", p.highpassHz(), 0, 1000);
+  }
+
+  private static void redisUrl(String url) {
+    String allowed = "expected redis://[user:pass@]host:port[/db] or rediss://…";
+    try {
+      URI u = new URI(url);
+      check(
+          ("redis".equals(u.getScheme()) || "rediss".equals(u.getScheme())) && u.getHost() != null,
+          "redis.url",
+          url,
+          allowed);
+      String path = u.getPath() == null ? "" : u.getPath();
+      check(path.isEmpty() || path.matches("/\\d{1,2}"), "redis.url", url, allowed);
+    } catch (URISyntaxException e) {
+      throw ConfigException.badValue("redis.url", url, allowed);
+    }
+  }
+
+  private static void zone(String key, String value) {
+    try {
+      ZoneId.of(value);
+    } catch (DateTimeException | NullPointerException e) {
+      throw ConfigException.badValue(
+          key, value, "expected an IANA time zone such as Asia/Shanghai");
+    }
+  }
+
+  private static void positive(String key, Duration d) {
+    check(
+        d != null && !d.isNegative() && !d.isZero(),
+        key,
+        d,
+        "expected a duration above 0, such as 30s");
+  }
+
+  private static void range(String key, long value, long min, long max) {
+    check(value >= min && value <= max, key, value, "expected " + min + " to " + max);
+  }
+
+  private static void check(boolean ok, String key, Object value, String allowed) {
+    if (!ok) {
+      throw ConfigException.badValue(key, value, allowed);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package org.xiaolaba.scheduler;
+
+/**
+ * Where the scheduler hands what must go out. The scheduler never knows about sockets; the server
+ * implements this with its push hub and delivers to every terminal in the command's areas, on
+ * whichever node the terminal is connected.
+ */
+public interface DispatchPort {
+  /**
+   * Sends {@code play} to every terminal in {@code command.areas()} (areas cover their
+   * descendants).
+   *
+   * @return how many terminals the command reached on this node (for the as-run log)
+   */
+  int play(PlayCommand command);
+}
