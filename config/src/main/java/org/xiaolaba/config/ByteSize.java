@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
  * A size in bytes, written in config as {@code 200MiB}, {@code 64KiB}, {@code 1GiB} or plain bytes.
  */
 public record ByteSize(long bytes) {
+  static final String ALLOWED = "expected a size such as 512KiB, 200MiB or 1GiB";
   private static final Pattern FORMAT =
       Pattern.compile("(\\d+)\\s*(B|KIB|KB|K|MIB|MB|M|GIB|GB|G)?", Pattern.CASE_INSENSITIVE);
 
@@ -27,10 +28,8 @@ public record ByteSize(long bytes) {
   public static ByteSize parse(String text) {
     Matcher m = FORMAT.matcher(text.trim());
     if (!m.matches()) {
-      throw new IllegalArgumentException(
-          "expected a size such as 512KiB, 200MiB or 1GiB, got '" + text + "'");
+      throw new IllegalArgumentException(ALLOWED + ", got '" + text + "'");
     }
-    long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
     long factor =
         switch (unit.charAt(0)) {
@@ -39,7 +38,11 @@ public record ByteSize(long bytes) {
           case 'G' -> 1024L * 1024 * 1024;
           default -> 1L;
         };
-    return new ByteSize(Math.multiplyExact(n, factor));
+    try {
+      return new ByteSize(Math.multiplyExact(Long.parseLong(m.group(1)), factor));
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw new IllegalArgumentException(ALLOWED + ", got '" + text + "', which is too large");
+    }
   }
 
   public int intBytes() {

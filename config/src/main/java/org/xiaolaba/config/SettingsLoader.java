@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -41,10 +42,13 @@ public final class SettingsLoader {
   private final ObjectMapper yaml;
 
   public SettingsLoader() {
-    SimpleModule durations = new SimpleModule().addDeserializer(Duration.class, new DurationText());
+    SimpleModule texts =
+        new SimpleModule()
+            .addDeserializer(Duration.class, new DurationText())
+            .addDeserializer(ByteSize.class, new ByteSizeText());
     this.yaml =
         new ObjectMapper(new YAMLFactory())
-            .registerModule(durations)
+            .registerModule(texts)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
   }
@@ -114,12 +118,18 @@ public final class SettingsLoader {
     }
   }
 
-  /** Deep merge: mappings merge key by key, anything else (scalars, lists) replaces. */
+  /**
+   * Deep merge: mappings merge key by key, anything else (scalars, lists) replaces. A key left
+   * empty (YAML null, as in a section whose keys are all commented out) keeps the value below it.
+   */
   private static void merge(ObjectNode target, ObjectNode overlay) {
     Iterator<Map.Entry<String, JsonNode>> fields = overlay.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> e = fields.next();
       JsonNode existing = target.get(e.getKey());
+      if (e.getValue().isNull() && existing != null) {
+        continue;
+      }
       if (existing instanceof ObjectNode obj && e.getValue() instanceof ObjectNode over) {
         merge(obj, over);
       } else {
@@ -184,14 +194,28 @@ public final class SettingsLoader {
   private static String reason(JsonMappingException e) {
     String msg = e.getOriginalMessage();
     if (e instanceof InvalidFormatException ife) {
-      Class<?> t = ife.getTargetType();
-      if (t == int.class || t == Integer.class || t == long.class) return "expected a whole number";
-      if (t == double.class) return "expected a number";
-      if (t == boolean.class) return "expected true or false";
+      String expected = expectedScalar(ife.getTargetType());
+      if (expected != null) return expected;
+    }
+    if (e instanceof MismatchedInputException mie
+        && mie.getTargetType() != null
+        && mie.getTargetType().isPrimitive()
+        && msg.startsWith("Cannot map `null`")) {
+      // A missing or empty key of a mapping that has no default (a new profile, say).
+      return expectedScalar(mie.getTargetType()) + "; the key is missing or empty";
     }
     // Jackson wraps our own parse messages: keep the part that says what is allowed.
     int i = msg.indexOf("expected ");
     return i >= 0 ? msg.substring(i) : msg;
+  }
+
+  private static String expectedScalar(Class<?> t) {
+    if (t == int.class || t == Integer.class || t == long.class || t == Long.class) {
+      return "expected a whole number";
+    }
+    if (t == double.class || t == Double.class) return "expected a number";
+    if (t == boolean.class || t == Boolean.class) return "expected true or false";
+    return null;
   }
 
   private static String keyPath(JsonMappingException e) {

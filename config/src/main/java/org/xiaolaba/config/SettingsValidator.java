@@ -36,7 +36,7 @@ final class SettingsValidator {
     range("redis.poolSize", r.poolSize(), 1, 1024);
     positive("redis.timeout", r.timeout());
     check(
-        FSYNC.contains(r.embedded().appendfsync()),
+        r.embedded().appendfsync() != null && FSYNC.contains(r.embedded().appendfsync()),
         "redis.embedded.appendfsync",
         r.embedded().appendfsync(),
         "expected one of " + FSYNC);
@@ -92,7 +92,16 @@ final class SettingsValidator {
   }
 
   private static void profile(String key, Settings.Profile p) {
-    check(CODECS.contains(p.codec()), key + ".codec", p.codec(), "expected one of " + CODECS);
+    check(
+        p != null,
+        key,
+        null,
+        "expected a profile with codec, channels, sampleRate, bitrate, targetLufs, truePeakDb and highpassHz");
+    check(
+        p.codec() != null && CODECS.contains(p.codec()),
+        key + ".codec",
+        p.codec(),
+        "expected one of " + CODECS);
     range(key + ".channels", p.channels(), 1, 2);
     check(
         SAMPLE_RATES.contains(p.sampleRate()),

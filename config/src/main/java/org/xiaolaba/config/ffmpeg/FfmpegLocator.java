@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,10 @@ public final class FfmpegLocator {
   static final String BUNDLED_RESOURCE = "/ws/schild/jave/nativebin/ffmpeg-amd64";
   static final String BUNDLED_NAME = "ffmpeg-jave-3.5.0";
 
+  static final Duration VERSION_TIMEOUT = Duration.ofSeconds(15);
+
   private final String pathVariable;
+  private final Duration versionTimeout;
 
   public FfmpegLocator() {
     this(System.getenv("PATH"));
@@ -34,7 +38,13 @@ public final class FfmpegLocator {
 
   /** For tests: search this PATH instead of the process's. */
   public FfmpegLocator(String pathVariable) {
+    this(pathVariable, VERSION_TIMEOUT);
+  }
+
+  /** For tests: give up on a binary whose {@code -version} takes longer than this. */
+  FfmpegLocator(String pathVariable, Duration versionTimeout) {
     this.pathVariable = pathVariable == null ? "" : pathVariable;
+    this.versionTimeout = versionTimeout;
   }
 
   public FfmpegBinaries locate(Settings.Ffmpeg cfg, Path binDir) {
@@ -116,29 +126,51 @@ public final class FfmpegLocator {
     return Optional.empty();
   }
 
-  /** The first line of {@code binary -version}, or empty when it does not run. */
-  static Optional<String> version(Path binary) {
+  /**
+   * The first line of {@code binary -version}, or empty when it does not run or does not finish in
+   * time. The output goes to a file, not a pipe, so a binary that hangs without writing cannot
+   * block this past the timeout.
+   */
+  Optional<String> version(Path binary) {
+    Path output = null;
     try {
+      output = Files.createTempFile("xiaolaba-ffmpeg-version", ".txt");
       Process p =
           new ProcessBuilder(binary.toString(), "-hide_banner", "-version")
               .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
               .start();
       p.getOutputStream().close();
-      String out;
-      try (InputStream in = p.getInputStream()) {
-        out = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
-      }
-      if (!p.waitFor(15, TimeUnit.SECONDS)) {
+      if (!p.waitFor(versionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
+        log.warn(
+            "'{} -version' did not finish within {}; treating it as not working",
+            binary,
+            versionTimeout);
         return Optional.empty();
       }
       if (p.exitValue() != 0) return Optional.empty();
+      String out;
+      try (InputStream in = Files.newInputStream(output)) {
+        out = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+      }
       return Optional.of(out.lines().findFirst().orElse("").trim());
     } catch (IOException e) {
       return Optional.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Optional.empty();
+    } finally {
+      deleteQuietly(output);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file == null) return;
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.debug("Could not delete {}: {}", file, e.getMessage());
     }
   }
 

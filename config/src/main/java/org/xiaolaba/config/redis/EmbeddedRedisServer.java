@@ -61,7 +61,9 @@ public final class EmbeddedRedisServer implements AutoCloseable {
                 .setting("save \"\"")
                 .setting("protected-mode yes")
                 .setting("daemonize no")
-                .onShutdownForceStop(true)
+                // false: stop() sends SIGTERM and waits, so redis-server flushes the AOF and
+                // removes its pid file. true would make every stop a SIGKILL without waiting.
+                .onShutdownForceStop(false)
                 .build();
         server.start();
         log.info(
@@ -154,7 +156,10 @@ public final class EmbeddedRedisServer implements AutoCloseable {
     return dir;
   }
 
-  /** Stops the server; redis-server flushes the AOF on a clean shutdown. */
+  /**
+   * Stops the server and waits for it to exit; redis-server flushes the AOF and removes its pid
+   * file on this clean shutdown.
+   */
   @Override
   public void close() {
     try {
