@@ -1,0 +1,183 @@
+package org.xiaolaba.scheduler;
+
+import java.time.Instant;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobDataMap;
+import org.quartz.JobExecutionContext;
+import org.quartz.JobKey;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.matchers.GroupMatcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's in-memory Quartz: one durable job per program and at most one pending trigger, for
+ * the program's next run. Knows nothing of Redis; {@link ProgramService} decides what to arm.
+ */
+final class ProgramTriggers {
+  private static final Logger log = LoggerFactory.getLogger(ProgramTriggers.class);
+  private static final String GROUP = "programs";
+  private static final String PROGRAM_ID = "programId";
+  private static final String RUN_AT = "runAt";
+
+  /** What a firing trigger calls: the program and the run instant it was armed for. */
+  interface Firing {
+    void fire(String programId, Instant run);
+  }
+
+  private final Scheduler scheduler;
+
+  private ProgramTriggers(Scheduler scheduler) {
+    this.scheduler = scheduler;
+  }
+
+  /** Creates and starts an in-memory scheduler named after the node, with {@code threads}. */
+  static ProgramTriggers start(String nodeId, int threads, Firing firing) {
+    Properties p = new Properties();
+    p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, "xiaolaba-programs-" + nodeId);
+    p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_ID, nodeId);
+    // Quartz 2.5 has no update check any more; nothing to switch off.
+    p.setProperty(StdSchedulerFactory.PROP_SCHED_JMX_EXPORT, "false");
+    p.setProperty(StdSchedulerFactory.PROP_THREAD_POOL_CLASS, "org.quartz.simpl.SimpleThreadPool");
+    p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threads));
+    p.setProperty("org.quartz.threadPool.threadNamePrefix", "xiaolaba-programs-" + nodeId);
+    p.setProperty(StdSchedulerFactory.PROP_JOB_STORE_CLASS, "org.quartz.simpl.RAMJobStore");
+    try {
+      Scheduler s = new StdSchedulerFactory(p).getScheduler();
+      s.setJobFactory((bundle, sched) -> new FireJob(firing));
+      s.start();
+      return new ProgramTriggers(s);
+    } catch (SchedulerException e) {
+      throw new IllegalStateException("cannot start Quartz: " + e.getMessage(), e);
+    }
+  }
+
+  /** The Quartz job: reads which run it is for and hands it over; never throws. */
+  static final class FireJob implements Job {
+    private final Firing firing;
+
+    FireJob(Firing firing) {
+      this.firing = firing;
+    }
+
+    @Override
+    public void execute(JobExecutionContext context) {
+      JobDataMap data = context.getMergedJobDataMap();
+      String programId = data.getString(PROGRAM_ID);
+      try {
+        firing.fire(programId, Instant.ofEpochMilli(data.getLong(RUN_AT)));
+      } catch (Throwable t) {
+        log.error("Firing program {} failed unexpectedly", programId, t);
+      }
+    }
+  }
+
+  private static JobKey jobKey(String programId) {
+    return JobKey.jobKey(programId, GROUP);
+  }
+
+  /**
+   * Makes {@code run} the program's only pending trigger, firing at {@code fireAt}; a trigger
+   * already armed for that run is kept. Returns false when it was already armed.
+   */
+  synchronized boolean arm(String programId, Instant run, Instant fireAt) {
+    JobKey job = jobKey(programId);
+    TriggerKey key = TriggerKey.triggerKey(programId + "@" + run.toEpochMilli(), GROUP);
+    try {
+      boolean present = false;
+      if (scheduler.checkExists(job)) {
+        for (Trigger t : scheduler.getTriggersOfJob(job)) {
+          if (t.getKey().equals(key)) {
+            present = true;
+          } else {
+            scheduler.unscheduleJob(t.getKey());
+          }
+        }
+      } else {
+        scheduler.addJob(
+            JobBuilder.newJob(FireJob.class).withIdentity(job).storeDurably().build(), false);
+      }
+      if (present) return false;
+      Trigger trigger =
+          TriggerBuilder.newTrigger()
+              .withIdentity(key)
+              .forJob(job)
+              .usingJobData(PROGRAM_ID, programId)
+              .usingJobData(RUN_AT, run.toEpochMilli())
+              .startAt(Date.from(fireAt))
+              .withSchedule(
+                  SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
+              .build();
+      scheduler.scheduleJob(trigger);
+      return true;
+    } catch (SchedulerException e) {
+      throw new IllegalStateException(
+          "cannot arm program " + programId + " in Quartz: " + e.getMessage(), e);
+    }
+  }
+
+  /** Removes the program's job and trigger; true when it had any. */
+  synchronized boolean unarm(String programId) {
+    try {
+      return scheduler.deleteJob(jobKey(programId));
+    } catch (SchedulerException e) {
+      throw new IllegalStateException(
+          "cannot unarm program " + programId + " in Quartz: " + e.getMessage(), e);
+    }
+  }
+
+  /** The run the program's pending trigger is armed for, if any. */
+  Optional<Instant> armedRun(String programId) {
+    try {
+      List<? extends Trigger> triggers = scheduler.getTriggersOfJob(jobKey(programId));
+      return triggers.stream()
+          .filter(t -> t.getNextFireTime() != null)
+          .map(t -> Instant.ofEpochMilli(t.getJobDataMap().getLong(RUN_AT)))
+          .findFirst();
+    } catch (SchedulerException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Ids of the programs this node has a job for. */
+  Set<String> programIds() {
+    try {
+      Set<String> ids = new HashSet<>();
+      for (JobKey k : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(GROUP)))
+        ids.add(k.getName());
+      return ids;
+    } catch (SchedulerException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  boolean running() {
+    try {
+      return scheduler.isStarted() && !scheduler.isShutdown() && !scheduler.isInStandbyMode();
+    } catch (SchedulerException e) {
+      return false;
+    }
+  }
+
+  /** Stops firing and waits for running jobs to finish. */
+  void shutdown() {
+    try {
+      scheduler.shutdown(true);
+    } catch (SchedulerException e) {
+      log.warn("Stopping Quartz: {}", e.getMessage());
+    }
+  }
+}

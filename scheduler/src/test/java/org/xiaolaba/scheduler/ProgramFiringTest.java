@@ -1,0 +1,248 @@
+package org.xiaolaba.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.xiaolaba.scheduler.TestCluster.VILLAGE;
+import static org.xiaolaba.scheduler.TestCluster.request;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.xiaolaba.media.ClipStatus;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ClientKillParams;
+
+/** Programs firing through the real Quartz and the real (embedded) Redis, in real time. */
+class ProgramFiringTest {
+  static final Clock CLOCK = Clock.systemUTC();
+  static final Map<String, String> LEAD_1S = Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "1s");
+
+  final TestCluster cluster = new TestCluster();
+
+  @AfterEach
+  void stop() throws Exception {
+    cluster.close();
+  }
+
+  private static Schedule onceIn(Duration d) {
+    return Schedule.once(
+        Instant.now()
+            .plus(d)
+            .truncatedTo(ChronoUnit.SECONDS)
+            .atOffset(ZoneOffset.ofHours(8))
+            .toString());
+  }
+
+  @Test
+  void aOnceProgramStartingSoonerThanTheLeadTimeIsDispatchedAtOnceExactlyOnceAndLogged() {
+    cluster.readyClip("c1");
+    TestCluster.Node node = cluster.node(Map.of(), CLOCK); // lead time 60 s
+    Program p = node.service().create(request("c1", onceIn(Duration.ofSeconds(6))));
+    Instant startAt = p.nextRuns().get(0).toInstant();
+
+    await().atMost(Duration.ofSeconds(4)).until(() -> node.dispatch().played.size() == 1);
+    TestCluster.Played played = node.dispatch().played.get(0);
+    PlayCommand cmd = played.command();
+    assertThat(cmd.programId()).isEqualTo(p.id());
+    assertThat(cmd.runId()).isEqualTo(p.id() + ":" + startAt.toEpochMilli());
+    assertThat(cmd.title()).isEqualTo("早间广播");
+    assertThat(cmd.areas()).containsExactly(VILLAGE);
+    assertThat(cmd.startAt()).isEqualTo(startAt);
+    assertThat(cmd.priority()).isEqualTo("normal");
+    assertThat(cmd.audioUrl()).isEqualTo("/media/c1.mp3");
+    assertThat(cmd.durationMs()).isEqualTo(6_000L);
+    assertThat(played.at()).isBefore(startAt.minusSeconds(2));
+
+    await().atMost(Duration.ofSeconds(2)).until(() -> node.service().armedRun(p.id()).isEmpty());
+    assertThat(node.dispatch().played).hasSize(1);
+
+    List<ProgramRun> runs = node.service().runs(p.id());
+    assertThat(runs).hasSize(1);
+    ProgramRun run = runs.get(0);
+    assertThat(run.runId()).isEqualTo(cmd.runId());
+    assertThat(run.scheduledAt().toInstant()).isEqualTo(startAt);
+    assertThat(run.scheduledAt().getOffset().getTotalSeconds()).isEqualTo(8 * 3600);
+    assertThat(run.dispatchedAt()).isNotNull();
+    assertThat(run.dispatchedAt().toInstant()).isBefore(startAt);
+    assertThat(run.terminalsReached()).isEqualTo(1);
+    assertThat(run.terminalsConfirmed()).isEmpty();
+    assertThat(run.late()).isFalse();
+    assertThat(run.missed()).isFalse();
+    assertThat(run.error()).isNull();
+
+    node.service().confirmPlaying(run.runId(), "terminal-7");
+    node.service().confirmPlaying(run.runId(), "terminal-3");
+    node.service().confirmPlaying(run.runId(), "terminal-7");
+    assertThat(node.service().runs(p.id()).get(0).terminalsConfirmed())
+        .containsExactly("terminal-3", "terminal-7");
+  }
+
+  @Test
+  void twoNodesOnOneRedisDispatchEachRunExactlyOnceInTotal() {
+    cluster.readyClip("c1");
+    TestCluster.Node a = cluster.node(LEAD_1S, CLOCK);
+    TestCluster.Node b = cluster.node(LEAD_1S, CLOCK);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      ProgramService creator = (i % 2 == 0 ? a : b).service();
+      ids.add(creator.create(request("c1", onceIn(Duration.ofSeconds(3 + i % 2)))).id());
+    }
+    // Both nodes arm every program (one of them through the change event) before it fires.
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(
+            () ->
+                ids.stream()
+                    .allMatch(
+                        id ->
+                            a.service().armedRun(id).isPresent()
+                                && b.service().armedRun(id).isPresent()));
+
+    // Then both fire each run and race for its claim; afterwards neither has anything armed.
+    await()
+        .atMost(Duration.ofSeconds(8))
+        .until(
+            () ->
+                ids.stream()
+                    .allMatch(
+                        id ->
+                            a.service().armedRun(id).isEmpty()
+                                && b.service().armedRun(id).isEmpty()));
+    for (String id : ids) {
+      assertThat(a.dispatch().count(id) + b.dispatch().count(id))
+          .as("plays of %s", id)
+          .isEqualTo(1);
+      assertThat(a.service().runs(id)).hasSize(1);
+    }
+    for (TestCluster.Played played : a.dispatch().played) {
+      // Sent a lead time (1 s) ahead of the start, not at once and not late.
+      assertThat(played.at())
+          .isBetween(played.command().startAt().minusMillis(1300), played.command().startAt());
+    }
+  }
+
+  @Test
+  void aProgramCreatedOnOneNodeIsArmedOnTheOtherAndDeletingItThereUnarmsItEverywhere() {
+    cluster.readyClip("c1");
+    TestCluster.Node a = cluster.node(Map.of(), CLOCK);
+    TestCluster.Node b = cluster.node(Map.of(), CLOCK);
+    Program p = a.service().create(request("c1", Schedule.daily("07:00")));
+    Instant next = p.nextRuns().get(0).toInstant();
+    assertThat(a.service().armedRun(p.id())).contains(next);
+
+    await().atMost(Duration.ofSeconds(2)).until(() -> b.service().armedRun(p.id()).isPresent());
+    assertThat(b.service().armedRun(p.id())).contains(next);
+    assertThat(b.service().find(p.id())).contains(a.service().find(p.id()).orElseThrow());
+
+    assertThat(a.service().delete(p.id())).isTrue();
+    assertThat(a.service().armedRun(p.id())).isEmpty();
+    await().atMost(Duration.ofSeconds(2)).until(() -> b.service().armedRun(p.id()).isEmpty());
+    assertThat(b.service().find(p.id())).isEmpty();
+    assertThat(b.service().list()).isEmpty();
+  }
+
+  @Test
+  void aNodeThatLosesTheChangeChannelResubscribesAndCatchesUpFromRedis() {
+    cluster.readyClip("c1");
+    TestCluster.Node a = cluster.node(Map.of(), CLOCK);
+    TestCluster.Node b = cluster.node(Map.of(), CLOCK);
+    Program before = a.service().create(request("c1", Schedule.daily("06:00")));
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> b.service().armedRun(before.id()).isPresent());
+
+    try (Jedis admin = new Jedis(TestRedis.server().uri())) {
+      assertThat(
+              admin.clientKill(
+                  ClientKillParams.clientKillParams()
+                      .type(redis.clients.jedis.args.ClientType.PUBSUB)))
+          .isGreaterThanOrEqualTo(2);
+    }
+    // Made while the nodes may be unsubscribed: the event can be lost, the resync finds it.
+    Program during = a.service().create(request("c1", Schedule.daily("06:30")));
+    a.service().delete(before.id());
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> b.service().armedRun(during.id()).isPresent());
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.service().armedRun(before.id()).isEmpty());
+
+    // And the channel works again afterwards.
+    Program after = a.service().create(request("c1", Schedule.daily("07:00")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.service().armedRun(after.id()).isPresent());
+  }
+
+  @Test
+  void aRestartedNodeRebuildsItsTriggersFromRedis() throws Exception {
+    cluster.readyClip("c1");
+    TestCluster.Node first = cluster.node(Map.of(), CLOCK);
+    Program p = first.service().create(request("c1", Schedule.weekly(List.of("MON"), "08:00")));
+    first.service().close();
+    assertThat(first.service().quartzRunning()).isFalse();
+
+    TestCluster.Node second = cluster.node(Map.of(), CLOCK);
+    assertThat(second.service().quartzRunning()).isTrue();
+    assertThat(second.service().armedRun(p.id())).contains(p.nextRuns().get(0).toInstant());
+  }
+
+  @Test
+  void aCronProgramEveryTwoSecondsKeepsFiringAcrossTwoNodesEachRunOnce() {
+    cluster.readyClip("c1");
+    TestCluster.Node a = cluster.node(LEAD_1S, CLOCK);
+    TestCluster.Node b = cluster.node(LEAD_1S, CLOCK);
+    Program p = a.service().create(request("c1", Schedule.cron("*/2 * * * * ?")));
+
+    await().atMost(Duration.ofSeconds(8)).until(() -> a.service().runs(p.id()).size() >= 3);
+    a.service().delete(p.id());
+    List<Instant> starts = new ArrayList<>();
+    a.dispatch().played.forEach(x -> starts.add(x.command().startAt()));
+    b.dispatch().played.forEach(x -> starts.add(x.command().startAt()));
+    assertThat(starts).hasSizeGreaterThanOrEqualTo(3).doesNotHaveDuplicates();
+    assertThat(starts).allMatch(s -> s.getEpochSecond() % 2 == 0);
+  }
+
+  @Test
+  void aRunWhoseClipIsNotReadyIsLoggedWithItsErrorAndNothingIsPlayed() {
+    cluster.clip("slow", ClipStatus.PROCESSING, null);
+    TestCluster.Node node = cluster.node(Map.of(), CLOCK);
+    Program p = node.service().create(request("slow", onceIn(Duration.ofSeconds(5))));
+
+    await().atMost(Duration.ofSeconds(4)).until(() -> !node.service().runs(p.id()).isEmpty());
+    ProgramRun run = node.service().runs(p.id()).get(0);
+    assertThat(run.error()).contains("slow").contains("processing");
+    assertThat(run.dispatchedAt()).isNull();
+    assertThat(run.terminalsReached()).isZero();
+    assertThat(node.dispatch().played).isEmpty();
+  }
+
+  @Test
+  void aDispatchThatThrowsIsLoggedInTheRunAndTheProgramKeepsFiring() {
+    cluster.readyClip("c1");
+    AtomicInteger calls = new AtomicInteger();
+    TestCluster.Node node =
+        cluster.node(
+            Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "0s"),
+            CLOCK,
+            cmd -> {
+              if (calls.incrementAndGet() == 1) throw new IllegalStateException("hub is down");
+              return 3;
+            });
+    Program p = node.service().create(request("c1", Schedule.cron("* * * * * ?")));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> node.service().runs(p.id()).size() >= 2);
+    List<ProgramRun> runs = node.service().runs(p.id());
+    node.service().delete(p.id());
+    assertThat(runs.get(0).error()).contains("hub is down");
+    assertThat(runs.get(0).dispatchedAt()).isNull();
+    assertThat(runs.get(1).error()).isNull();
+    assertThat(runs.get(1).terminalsReached()).isEqualTo(3);
+  }
+}

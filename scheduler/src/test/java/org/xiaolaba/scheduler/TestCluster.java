@@ -1,0 +1,137 @@
+package org.xiaolaba.scheduler;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import org.xiaolaba.config.AreaTree;
+import org.xiaolaba.config.Settings;
+import org.xiaolaba.config.redis.RedisHandle;
+import org.xiaolaba.media.Clip;
+import org.xiaolaba.media.ClipStatus;
+import org.xiaolaba.media.Rendition;
+
+/**
+ * Scheduler nodes for one test: each its own {@link ProgramService} and Redis connection pool,
+ * sharing the test's key prefix on the one real Redis, a clip library made of test data, and a
+ * dispatch port per node that records what it was told to play.
+ */
+final class TestCluster implements AutoCloseable {
+  static final String VILLAGE = "320623100201";
+  static final String TOWN = "320623100";
+
+  final String prefix = TestRedis.uniquePrefix();
+  final Map<String, Clip> clips = new ConcurrentHashMap<>();
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  /** A play the node handed out, with when it did. */
+  record Played(PlayCommand command, Instant at) {}
+
+  /** A dispatch port that remembers every play; answers one terminal reached, or what it's told. */
+  static final class RecordingDispatch implements DispatchPort {
+    final List<Played> played = new CopyOnWriteArrayList<>();
+    private final Function<PlayCommand, Integer> answer;
+
+    RecordingDispatch(Function<PlayCommand, Integer> answer) {
+      this.answer = answer;
+    }
+
+    @Override
+    public int play(PlayCommand command) {
+      int reached = answer.apply(command);
+      played.add(new Played(command, Instant.now()));
+      return reached;
+    }
+
+    long count(String programId) {
+      return played.stream().filter(p -> p.command().programId().equals(programId)).count();
+    }
+  }
+
+  record Node(ProgramService service, RecordingDispatch dispatch, Settings settings) {}
+
+  Node node(Map<String, String> env, Clock clock) {
+    return node(env, clock, c -> 1);
+  }
+
+  Node node(Map<String, String> env, Clock clock, Function<PlayCommand, Integer> answer) {
+    Settings settings = TestRedis.settings(prefix, env);
+    RedisHandle redis = RedisHandle.open(settings);
+    open.add(redis);
+    RecordingDispatch dispatch = new RecordingDispatch(answer);
+    ProgramService service =
+        new ProgramService(
+            settings,
+            redis,
+            AreaTree.of(settings.areas()),
+            id -> Optional.ofNullable(clips.get(id)),
+            dispatch,
+            clock);
+    open.add(service);
+    service.start();
+    return new Node(service, dispatch, settings);
+  }
+
+  /** Adds a clip that is ready, with a loudspeaker rendition at {@code /media/<id>.mp3}. */
+  Clip readyClip(String id) {
+    Rendition loudspeaker =
+        new Rendition(
+            "/media/" + id + ".mp3", id + ".mp3", "mp3", 1, 44100, 64000, 48_000, -16.0, -16.2);
+    return put(
+        new Clip(
+            id,
+            "早间新闻 " + id,
+            ClipStatus.READY,
+            null,
+            "done",
+            100,
+            6_000L,
+            null,
+            Map.of("loudspeaker", loudspeaker),
+            "hash-" + id,
+            Instant.now(),
+            Instant.now()));
+  }
+
+  Clip clip(String id, ClipStatus status, String error) {
+    return put(
+        new Clip(
+            id,
+            "clip " + id,
+            status,
+            error,
+            status.json(),
+            0,
+            null,
+            null,
+            Map.of(),
+            null,
+            Instant.now(),
+            Instant.now()));
+  }
+
+  private Clip put(Clip clip) {
+    clips.put(clip.id(), clip);
+    return clip;
+  }
+
+  /** Keys under this test's prefix. */
+  Set<String> keys() {
+    return TestRedis.server().client().keys(prefix + "*");
+  }
+
+  static ProgramRequest request(String clipId, Schedule schedule) {
+    return new ProgramRequest("早间广播", clipId, null, List.of(VILLAGE), null, null, schedule);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) open.get(i).close();
+  }
+}

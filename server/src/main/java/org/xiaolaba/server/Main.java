@@ -1,0 +1,57 @@
+package org.xiaolaba.server;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.xiaolaba.config.ConfigException;
+import org.xiaolaba.config.Settings;
+import org.xiaolaba.config.SettingsLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar xiaolaba-server.jar [--config FILE]}: runs one node until SIGTERM. */
+@Command(
+    name = "xiaolaba-server",
+    mixinStandardHelpOptions = true,
+    version = "xiaolaba 0.1.0",
+    description = "County media centre server: village loudspeakers and the county app.")
+public final class Main implements Callable<Integer> {
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "YAML settings; XIAOLABA_* environment variables override it.")
+  private Path config;
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new Main()).execute(args);
+    if (code != 0) System.exit(code);
+    // On success the event loop threads keep the process running until SIGTERM.
+  }
+
+  @Override
+  public Integer call() {
+    XiaolabaServer server;
+    try {
+      Settings settings = new SettingsLoader().load(Optional.ofNullable(config), System.getenv());
+      server = XiaolabaServer.start(settings);
+    } catch (ConfigException e) {
+      System.err.println("xiaolaba cannot start: " + e.getMessage());
+      return 2;
+    }
+    server.generatedAdminToken().ifPresent(Main::printAdminToken);
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+    return 0;
+  }
+
+  private static void printAdminToken(String token) {
+    System.out.println();
+    System.out.println("=====================================================================");
+    System.out.println(" Admin token (shown only this once; it is stored hashed):");
+    System.out.println("   " + token);
+    System.out.println(" Use it as 'Authorization: Bearer <token>'. Lost it? Restart with");
+    System.out.println(" XIAOLABA_ADMIN_TOKEN set to a secret of your own.");
+    System.out.println("=====================================================================");
+    System.out.println();
+  }
+}

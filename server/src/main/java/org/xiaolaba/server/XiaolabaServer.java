@@ -1,0 +1,275 @@
+package org.xiaolaba.server;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.AreaTree;
+import org.xiaolaba.config.ConfigException;
+import org.xiaolaba.config.Settings;
+import org.xiaolaba.config.ffmpeg.FfmpegBinaries;
+import org.xiaolaba.config.ffmpeg.FfmpegLocator;
+import org.xiaolaba.config.redis.RedisHandle;
+import org.xiaolaba.media.ClipLibrary;
+import org.xiaolaba.scheduler.ProgramService;
+import org.xiaolaba.server.api.AreasApi;
+import org.xiaolaba.server.api.ClipsApi;
+import org.xiaolaba.server.api.MediaApi;
+import org.xiaolaba.server.api.OpsApi;
+import org.xiaolaba.server.api.ProgramsApi;
+import org.xiaolaba.server.api.PushesApi;
+import org.xiaolaba.server.api.TerminalsApi;
+import org.xiaolaba.server.api.TokensApi;
+import org.xiaolaba.server.auth.AreaAccess;
+import org.xiaolaba.server.auth.TokenStore;
+import org.xiaolaba.server.http.HttpMetrics;
+import org.xiaolaba.server.http.HttpServerInitializer;
+import org.xiaolaba.server.http.HttpServices;
+import org.xiaolaba.server.http.Router;
+import org.xiaolaba.server.push.PushHub;
+import org.xiaolaba.server.push.TerminalDispatcher;
+import org.xiaolaba.server.push.TerminalPresence;
+import org.xiaolaba.server.push.WebSocketEndpoint;
+
+/**
+ * One xiaolaba node: wires Redis, ffmpeg, the clip library, the scheduler and the push hub behind
+ * one Netty port, and takes them down in the reverse order.
+ */
+public final class XiaolabaServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(XiaolabaServer.class);
+
+  private final RedisHandle redis;
+  private final ClipLibrary clips;
+  private final PushHub hub;
+  private final ProgramService programs;
+  private final ThreadPoolExecutor blocking;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final Channel serverChannel;
+  private final Optional<String> generatedAdminToken;
+
+  private XiaolabaServer(Builder b) {
+    this.redis = b.redis;
+    this.clips = b.clips;
+    this.hub = b.hub;
+    this.programs = b.programs;
+    this.blocking = b.blocking;
+    this.boss = b.boss;
+    this.workers = b.workers;
+    this.serverChannel = b.serverChannel;
+    this.generatedAdminToken = b.generatedAdminToken;
+  }
+
+  /** Collects what start-up opened, so a failure half way closes exactly that. */
+  private static final class Builder {
+    RedisHandle redis;
+    ClipLibrary clips;
+    PushHub hub;
+    ProgramService programs;
+    ThreadPoolExecutor blocking;
+    EventLoopGroup boss;
+    EventLoopGroup workers;
+    Channel serverChannel;
+    Optional<String> generatedAdminToken = Optional.empty();
+  }
+
+  public static XiaolabaServer start(Settings settings) {
+    Builder b = new Builder();
+    try {
+      return start(settings, b);
+    } catch (RuntimeException e) {
+      new XiaolabaServer(b).close();
+      throw e;
+    }
+  }
+
+  private static XiaolabaServer start(Settings settings, Builder b) {
+    Clock clock = Clock.systemUTC();
+    AreaTree areas = AreaTree.of(settings.areas());
+    createDirectories(settings.dataDir());
+    FfmpegBinaries ffmpeg =
+        new FfmpegLocator().locate(settings.ffmpeg(), settings.dataDir().resolve("bin"));
+    b.redis = RedisHandle.open(settings);
+    if (!b.redis.ping()) {
+      throw new ConfigException(
+          "Redis at "
+              + b.redis.uri().getHost()
+              + ":"
+              + b.redis.uri().getPort()
+              + " does not answer; check redis.url (XIAOLABA_REDIS_URL) or unset it to use the embedded Redis");
+    }
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(metrics);
+    new JvmGcMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+    new ClassLoaderMetrics().bindTo(metrics);
+    new ProcessorMetrics().bindTo(metrics);
+    new UptimeMetrics().bindTo(metrics);
+
+    Settings.Http http = settings.http();
+    b.blocking =
+        new ThreadPoolExecutor(
+            http.blockingThreads(),
+            http.blockingThreads(),
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(http.blockingQueueSize()),
+            new DefaultThreadFactory("blocking", true));
+    Gauge.builder("xiaolaba.blocking.queue", b.blocking, e -> e.getQueue().size())
+        .description("Tasks waiting for a blocking worker")
+        .register(metrics);
+
+    b.clips = new ClipLibrary(settings, ffmpeg, b.redis, clock);
+    b.clips.start();
+
+    TokenStore tokens = new TokenStore(b.redis, clock);
+    b.generatedAdminToken = tokens.ensureAdmin(settings.admin().token(), areas.countyCode());
+
+    b.hub = new PushHub(b.redis, areas, b.blocking, clock);
+    b.hub.start();
+    Gauge.builder("xiaolaba.websocket.connections", b.hub, PushHub::connections)
+        .description("Open WebSocket connections on this node")
+        .register(metrics);
+    TerminalPresence presence = new TerminalPresence(b.redis, b.blocking, clock);
+
+    b.programs =
+        new ProgramService(
+            settings,
+            b.redis,
+            areas,
+            b.clips::find,
+            new TerminalDispatcher(b.hub, presence),
+            clock);
+    b.programs.start();
+
+    AreaAccess access = new AreaAccess(areas);
+    Router router = new Router();
+    new OpsApi(
+            metrics,
+            Map.of(
+                "redis", b.redis::ping,
+                "ffmpeg", b.clips::ffmpegWorks,
+                "scheduler", b.programs::quartzRunning))
+        .register(router);
+    new AreasApi(areas).register(router);
+    new TokensApi(tokens, areas).register(router);
+    new ClipsApi(b.clips).register(router);
+    new MediaApi(b.clips).register(router);
+    new ProgramsApi(b.programs, access).register(router);
+    new PushesApi(b.hub, b.clips, areas, access).register(router);
+    new TerminalsApi(presence).register(router);
+
+    HttpServices services =
+        new HttpServices(
+            settings,
+            router,
+            tokens,
+            b.blocking,
+            b.clips.incomingDir(),
+            new WebSocketEndpoint(settings.websocket(), b.hub, presence),
+            new HttpMetrics(metrics));
+    boolean epoll = Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Class<? extends ServerChannel> channelType =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    b.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("accept"), io);
+    b.workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("event-loop"), io);
+    b.serverChannel =
+        new ServerBootstrap()
+            .group(b.boss, b.workers)
+            .channel(channelType)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(new HttpServerInitializer(services))
+            .bind(settings.port())
+            .syncUninterruptibly()
+            .channel();
+    XiaolabaServer server = new XiaolabaServer(b);
+    log.info(
+        "xiaolaba serving {} ({}) on port {} with {} transport; data in {}",
+        areas.root().name(),
+        areas.countyCode(),
+        server.port(),
+        epoll ? "epoll" : "nio",
+        settings.dataDir().toAbsolutePath());
+    return server;
+  }
+
+  private static void createDirectories(Path dataDir) {
+    try {
+      Files.createDirectories(dataDir);
+    } catch (java.io.IOException e) {
+      throw new ConfigException(
+          "config key 'dataDir' has value '"
+              + dataDir
+              + "': the directory cannot be created ("
+              + e.getMessage()
+              + ")",
+          e);
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /** The admin token generated on this start, if one was (first start without a configured one). */
+  public Optional<String> generatedAdminToken() {
+    return generatedAdminToken;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, tell WebSocket clients we are going away, stop firing
+   * programs, let uploads and transcodes finish or fail cleanly, then stop Redis if it is ours.
+   */
+  @Override
+  public void close() {
+    log.info("Shutting down: no new connections; closing WebSockets with 1001");
+    if (serverChannel != null) serverChannel.close().syncUninterruptibly();
+    if (hub != null) hub.closeAll();
+    if (programs != null) programs.close();
+    if (clips != null) clips.close();
+    if (hub != null) hub.close();
+    if (blocking != null) {
+      blocking.shutdown();
+      try {
+        if (!blocking.awaitTermination(10, TimeUnit.SECONDS)) blocking.shutdownNow();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (workers != null) workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    if (boss != null) boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    if (redis != null) redis.close();
+    log.info("Shut down");
+  }
+}

@@ -1,0 +1,74 @@
+package org.xiaolaba.server.api;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.xiaolaba.config.errors.InvalidInputException;
+import org.xiaolaba.config.errors.NotFoundException;
+import org.xiaolaba.media.Clip;
+import org.xiaolaba.media.ClipLibrary;
+import org.xiaolaba.server.auth.Role;
+import org.xiaolaba.server.http.ApiRequest;
+import org.xiaolaba.server.http.ApiResponse;
+import org.xiaolaba.server.http.Route;
+import org.xiaolaba.server.http.Router;
+
+/** Editors upload audio; anyone with a token can follow a clip to ready and find its renditions. */
+public final class ClipsApi {
+  private final ClipLibrary library;
+
+  public ClipsApi(ClipLibrary library) {
+    this.library = library;
+  }
+
+  public void register(Router router) {
+    router
+        .add(
+            Route.of(
+                HttpMethod.POST, "/api/v1/clips", Route.Body.UPLOAD, this::upload, Role.EDITOR))
+        .add(
+            Route.of(
+                HttpMethod.GET,
+                "/api/v1/clips/{id}",
+                Route.Body.NONE,
+                this::get,
+                Role.EDITOR,
+                Role.BROADCASTER));
+  }
+
+  private ApiResponse upload(ApiRequest r) throws IOException {
+    Path body = r.bodyFile();
+    if (Files.size(body) == 0)
+      throw new InvalidInputException(
+          "body",
+          "the request has no body; send the audio file as the body or as multipart field 'file'");
+    String title = r.queryParam("title").orElse(null);
+    String contentType = r.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    Path audio = body;
+    if (MultipartUpload.isMultipart(contentType)) {
+      MultipartUpload.Part part = MultipartUpload.extract(body, contentType, library.incomingDir());
+      audio = part.file();
+      if (title == null) title = part.title();
+    }
+    try {
+      if (title == null || title.isBlank())
+        throw new InvalidInputException("title", "title is required: add ?title=… to the URL");
+      if (title.length() > 200)
+        throw new InvalidInputException("title", "title is longer than 200 characters");
+      Clip clip = library.ingest(audio, title.trim());
+      return ApiResponse.json(HttpResponseStatus.ACCEPTED, clip)
+          .header(HttpHeaderNames.LOCATION, "/api/v1/clips/" + clip.id());
+    } finally {
+      if (audio != body) Files.deleteIfExists(audio); // ingest moved it when it took it
+    }
+  }
+
+  private ApiResponse get(ApiRequest r) {
+    String id = r.param("id");
+    return ApiResponse.ok(
+        library.find(id).orElseThrow(() -> new NotFoundException("no clip with id '" + id + "'")));
+  }
+}

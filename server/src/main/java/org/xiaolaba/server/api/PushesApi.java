@@ -1,0 +1,76 @@
+package org.xiaolaba.server.api;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.Map;
+import org.xiaolaba.config.AreaTree;
+import org.xiaolaba.config.errors.InvalidInputException;
+import org.xiaolaba.config.errors.NotFoundException;
+import org.xiaolaba.media.Clip;
+import org.xiaolaba.media.ClipLibrary;
+import org.xiaolaba.media.ClipStatus;
+import org.xiaolaba.media.Rendition;
+import org.xiaolaba.server.auth.AreaAccess;
+import org.xiaolaba.server.auth.Role;
+import org.xiaolaba.server.http.ApiRequest;
+import org.xiaolaba.server.http.ApiResponse;
+import org.xiaolaba.server.http.Route;
+import org.xiaolaba.server.http.Router;
+import org.xiaolaba.server.push.PushHub;
+import org.xiaolaba.server.push.PushRequest;
+
+/** Editors push notices and news to the app residents of their areas. */
+public final class PushesApi {
+  private final PushHub hub;
+  private final ClipLibrary clips;
+  private final AreaTree areas;
+  private final AreaAccess access;
+
+  public PushesApi(PushHub hub, ClipLibrary clips, AreaTree areas, AreaAccess access) {
+    this.hub = hub;
+    this.clips = clips;
+    this.areas = areas;
+    this.access = access;
+  }
+
+  public void register(Router router) {
+    router
+        .add(
+            Route.of(HttpMethod.POST, "/api/v1/pushes", Route.Body.JSON, this::create, Role.EDITOR))
+        .add(
+            Route.of(
+                HttpMethod.GET, "/api/v1/pushes/{id}", Route.Body.NONE, this::get, Role.EDITOR));
+  }
+
+  private ApiResponse create(ApiRequest r) {
+    PushRequest req = r.json(PushRequest.class);
+    Validation.areas(areas, req.areas());
+    access.require(r.principal(), req.areas());
+    String audioUrl = null;
+    if (req.clipId() != null) {
+      Clip clip =
+          clips
+              .find(req.clipId())
+              .orElseThrow(
+                  () ->
+                      new InvalidInputException(
+                          "clipId", "no clip with id '" + req.clipId() + "'"));
+      Rendition app = clip.renditions() == null ? null : clip.renditions().get("app");
+      if (clip.status() != ClipStatus.READY || app == null) {
+        throw new InvalidInputException(
+            "clipId", "clip '" + req.clipId() + "' is " + clip.status().json() + ", not ready");
+      }
+      audioUrl = app.url();
+    }
+    String id = hub.publish(req, audioUrl);
+    return ApiResponse.json(HttpResponseStatus.ACCEPTED, Map.of("id", id))
+        .header(HttpHeaderNames.LOCATION, "/api/v1/pushes/" + id);
+  }
+
+  private ApiResponse get(ApiRequest r) {
+    String id = r.param("id");
+    return ApiResponse.ok(
+        hub.report(id).orElseThrow(() -> new NotFoundException("no push with id '" + id + "'")));
+  }
+}

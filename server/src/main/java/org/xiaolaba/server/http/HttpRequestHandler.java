@@ -1,0 +1,575 @@
+package org.xiaolaba.server.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xiaolaba.server.auth.Principal;
+
+/**
+ * One HTTP connection: matches each request to a route, checks its token, takes in its body the way
+ * the route asks (in memory, streamed to disk, or not at all), then runs the route on a blocking
+ * worker and writes the answer. Reading pauses while a request is being handled, so a connection
+ * holds at most one request's worth of memory.
+ */
+public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(HttpRequestHandler.class);
+
+  private enum State {
+    IDLE,
+    AUTHORIZING,
+    RECEIVING,
+    DISCARDING,
+    HANDLING,
+    UPGRADING
+  }
+
+  private final HttpServices services;
+  private State state = State.IDLE;
+  private HttpRequest request;
+  private Router.Match match;
+  private Principal principal;
+  private long startNanos;
+  private final List<HttpContent> earlyContent = new ArrayList<>();
+  private ByteArrayOutputStream jsonBody;
+  private UploadSink upload;
+  private boolean closeAfterResponse;
+  private boolean bodyDone;
+  private boolean responded;
+
+  public HttpRequestHandler(HttpServices services) {
+    this.services = services;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof HttpRequest req) onRequest(ctx, req);
+      if (msg instanceof HttpContent content) onContent(ctx, content);
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
+    if (state != State.IDLE) {
+      // Pipelined requests are not supported: answer the one in hand, then close.
+      closeAfterResponse = true;
+      return;
+    }
+    request = req;
+    bodyDone = false;
+    responded = false;
+    startNanos = System.nanoTime();
+    closeAfterResponse = !HttpUtil.isKeepAlive(req);
+    match = null;
+    principal = null;
+    if (req.decoderResult().isFailure()) {
+      reject(
+          ctx,
+          HttpResponseStatus.BAD_REQUEST,
+          "malformed HTTP request: " + req.decoderResult().cause().getMessage(),
+          true);
+      return;
+    }
+    QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+    String path = uri.path();
+    if (path.equals(WebSocketUpgrade.PATH)) {
+      startWebSocket(ctx, req, uri);
+      return;
+    }
+    Optional<Router.Match> found = services.router().match(req.method(), path);
+    if (found.isEmpty()) {
+      List<String> allowed = services.router().allowedMethods(path);
+      if (allowed.isEmpty()) {
+        reject(
+            ctx, HttpResponseStatus.NOT_FOUND, "no route for " + req.method() + " " + path, false);
+      } else {
+        reject(
+            ctx,
+            HttpResponseStatus.METHOD_NOT_ALLOWED,
+            req.method()
+                + " is not allowed on "
+                + path
+                + "; allowed: "
+                + String.join(", ", allowed),
+            false);
+      }
+      return;
+    }
+    match = found.get();
+    Route route = match.route();
+    long declared = HttpUtil.getContentLength(req, -1L);
+    long limit = bodyLimit(route);
+    if (declared > limit) {
+      reject(
+          ctx,
+          HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+          "the body is " + declared + " bytes; the limit for this route is " + limit + " bytes",
+          true);
+      return;
+    }
+    if (route.isPublic()) {
+      beginBody(ctx);
+      return;
+    }
+    Optional<String> token = bearer(req);
+    if (token.isEmpty()) {
+      reject(
+          ctx,
+          HttpResponseStatus.UNAUTHORIZED,
+          "this route needs 'Authorization: Bearer TOKEN'",
+          false);
+      return;
+    }
+    authorize(
+        ctx,
+        token.get(),
+        p -> {
+          if (p == null) {
+            reject(
+                ctx,
+                HttpResponseStatus.UNAUTHORIZED,
+                "the token is not known (revoked or mistyped)",
+                false);
+          } else if (!route.roles().contains(p.role())) {
+            reject(
+                ctx,
+                HttpResponseStatus.FORBIDDEN,
+                "role '"
+                    + p.role().json()
+                    + "' may not call "
+                    + route.method()
+                    + " "
+                    + route.pattern(),
+                false);
+          } else {
+            principal = p;
+            beginBody(ctx);
+          }
+        });
+  }
+
+  private long bodyLimit(Route route) {
+    return switch (route.body()) {
+      case UPLOAD -> services.settings().media().maxUploadSize().bytes();
+      case JSON -> services.settings().http().maxJsonSize().bytes();
+      case NONE -> Long.MAX_VALUE;
+    };
+  }
+
+  /** Looks the token up on a blocking worker, then continues on the event loop. */
+  private void authorize(
+      ChannelHandlerContext ctx, String token, java.util.function.Consumer<Principal> then) {
+    state = State.AUTHORIZING;
+    ctx.channel().config().setAutoRead(false);
+    try {
+      services
+          .blocking()
+          .execute(
+              () -> {
+                Principal p;
+                try {
+                  p = services.tokens().lookup(token).orElse(null);
+                } catch (RuntimeException e) {
+                  ctx.executor().execute(() -> fail(ctx, e));
+                  return;
+                }
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          if (!ctx.channel().isActive()) return;
+                          ctx.channel().config().setAutoRead(true);
+                          then.accept(p);
+                        });
+              });
+    } catch (RejectedExecutionException e) {
+      fail(ctx, e);
+    }
+  }
+
+  private void beginBody(ChannelHandlerContext ctx) {
+    state = State.RECEIVING;
+    if (HttpUtil.is100ContinueExpected(request)) {
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+    switch (match.route().body()) {
+      case UPLOAD ->
+          upload =
+              new UploadSink(
+                  services.incomingDir().resolve("upload-" + UUID.randomUUID() + ".part"),
+                  services.blocking(),
+                  ctx.channel(),
+                  services.settings().media().maxUploadSize().bytes());
+      case JSON -> jsonBody = new ByteArrayOutputStream();
+      case NONE -> jsonBody = null;
+    }
+    List<HttpContent> early = new ArrayList<>(earlyContent);
+    earlyContent.clear();
+    for (HttpContent c : early) {
+      try {
+        onContent(ctx, c);
+      } finally {
+        c.release();
+      }
+    }
+  }
+
+  private void onContent(ChannelHandlerContext ctx, HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    switch (state) {
+      case AUTHORIZING -> earlyContent.add(content.retain());
+      case RECEIVING -> receive(ctx, content);
+      case DISCARDING -> {
+        if (last) {
+          bodyDone = true;
+          if (responded) resetForNextRequest(ctx);
+        }
+      }
+      case HANDLING, UPGRADING, IDLE -> {
+        // Nothing more is expected: the body is complete or the connection is changing hands.
+      }
+    }
+  }
+
+  private void receive(ChannelHandlerContext ctx, HttpContent content) {
+    ByteBuf buf = content.content();
+    Route route = match.route();
+    if (route.body() == Route.Body.UPLOAD) {
+      if (!upload.append(buf)) {
+        upload.abort();
+        reject(
+            ctx,
+            HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            "the upload is larger than the limit of " + services.settings().media().maxUploadSize(),
+            true);
+        return;
+      }
+    } else if (route.body() == Route.Body.JSON) {
+      if (jsonBody.size() + buf.readableBytes() > bodyLimit(route)) {
+        reject(
+            ctx,
+            HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            "the JSON body is larger than the limit of " + services.settings().http().maxJsonSize(),
+            true);
+        return;
+      }
+      byte[] bytes = new byte[buf.readableBytes()];
+      buf.readBytes(bytes);
+      jsonBody.writeBytes(bytes);
+    }
+    if (content instanceof LastHttpContent) {
+      bodyDone = true;
+      dispatch(ctx);
+    }
+  }
+
+  private void dispatch(ChannelHandlerContext ctx) {
+    state = State.HANDLING;
+    ctx.channel().config().setAutoRead(false);
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    byte[] body = jsonBody == null ? null : jsonBody.toByteArray();
+    jsonBody = null;
+    HttpRequest req = request;
+    Router.Match m = match;
+    Principal p = principal;
+    String remote = remoteAddress(ctx);
+    if (m.route().body() == Route.Body.UPLOAD) {
+      UploadSink sink = upload;
+      upload = null;
+      sink.finish()
+          .whenComplete(
+              (file, err) -> {
+                if (err != null) {
+                  respond(ctx, m.route().pattern(), errorResponse(storageError(err)));
+                } else {
+                  run(
+                      ctx,
+                      m,
+                      new ApiRequest(
+                          req.method(),
+                          uri.path(),
+                          m.params(),
+                          uri.parameters(),
+                          req.headers(),
+                          null,
+                          file,
+                          p,
+                          remote));
+                }
+              });
+      return;
+    }
+    run(
+        ctx,
+        m,
+        new ApiRequest(
+            req.method(),
+            uri.path(),
+            m.params(),
+            uri.parameters(),
+            req.headers(),
+            body,
+            null,
+            p,
+            remote));
+  }
+
+  private static Throwable storageError(Throwable err) {
+    Throwable cause =
+        err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+    String msg = String.valueOf(cause.getMessage());
+    if (msg.contains("No space left")) {
+      return new org.xiaolaba.config.errors.StorageFullException(
+          "the disk is full; the upload was not stored", cause);
+    }
+    return cause;
+  }
+
+  private void run(ChannelHandlerContext ctx, Router.Match m, ApiRequest apiRequest) {
+    try {
+      services
+          .blocking()
+          .execute(
+              () -> {
+                ApiResponse response;
+                try {
+                  response = m.route().handler().handle(apiRequest);
+                } catch (Exception e) {
+                  response = errorResponse(e);
+                } finally {
+                  if (apiRequest.bodyFile() != null) deleteQuietly(apiRequest.bodyFile());
+                }
+                respond(ctx, m.route().pattern(), response);
+              });
+    } catch (RejectedExecutionException e) {
+      if (apiRequest.bodyFile() != null)
+        services.blocking().submit(() -> deleteQuietly(apiRequest.bodyFile()));
+      respond(ctx, m.route().pattern(), errorResponse(e));
+    }
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // nothing to do
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      java.nio.file.Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // swept at the next start
+    }
+  }
+
+  static ApiResponse errorResponse(Throwable e) {
+    ApiResponse r = ApiResponse.problem(ErrorMapping.toProblem(e));
+    Integer retry = ErrorMapping.retryAfter(e);
+    return retry == null ? r : r.header(HttpHeaderNames.RETRY_AFTER, retry);
+  }
+
+  private void fail(ChannelHandlerContext ctx, Throwable e) {
+    respond(ctx, match == null ? "unmatched" : match.route().pattern(), errorResponse(e));
+  }
+
+  private void reject(
+      ChannelHandlerContext ctx, HttpResponseStatus status, String detail, boolean close) {
+    closeAfterResponse |= close;
+    state = State.DISCARDING;
+    for (HttpContent c : earlyContent) {
+      bodyDone |= c instanceof LastHttpContent;
+      c.release();
+    }
+    earlyContent.clear();
+    String route = match == null ? "unmatched" : match.route().pattern();
+    respond(ctx, route, ApiResponse.problem(Problem.of(status, detail)));
+  }
+
+  /** Writes a response from any thread; then reads the next request or closes. */
+  void respond(ChannelHandlerContext ctx, String route, ApiResponse response) {
+    if (!ctx.executor().inEventLoop()) {
+      ctx.executor().execute(() -> respond(ctx, route, response));
+      return;
+    }
+    if (!ctx.channel().isActive()) {
+      if (response.file() != null) closeQuietly(response.file().channel());
+      return;
+    }
+    boolean head = request != null && request.method().equals(HttpMethod.HEAD);
+    boolean close = closeAfterResponse;
+    if (response.file() != null && !head) {
+      writeFile(ctx, response, close);
+    } else {
+      if (response.file() != null) {
+        closeQuietly(response.file().channel());
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, response.file().length());
+      }
+      byte[] body = response.body() == null ? new byte[0] : response.body();
+      FullHttpResponse full =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              response.status(),
+              head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+      full.headers().set(response.headers());
+      if (!full.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        full.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+      }
+      finishHeaders(full, close);
+      ctx.writeAndFlush(full).addListener(afterWrite(ctx, close));
+    }
+    services
+        .metrics()
+        .record(
+            request == null ? "?" : request.method().name(),
+            route,
+            response.status().code(),
+            startNanos);
+  }
+
+  private void writeFile(ChannelHandlerContext ctx, ApiResponse response, boolean close) {
+    ApiResponse.FileRegionSpec spec = response.file();
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
+    head.headers().set(response.headers());
+    head.headers().set(HttpHeaderNames.CONTENT_LENGTH, spec.length());
+    finishHeaders(head, close);
+    ctx.write(head);
+    ctx.write(new DefaultFileRegion(spec.channel(), spec.offset(), spec.length()));
+    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(afterWrite(ctx, close));
+  }
+
+  private static void finishHeaders(HttpResponse response, boolean close) {
+    if (close) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+  }
+
+  private ChannelFutureListener afterWrite(ChannelHandlerContext ctx, boolean close) {
+    return f -> {
+      if (close || !f.isSuccess()) {
+        ctx.close();
+        return;
+      }
+      responded = true;
+      if (bodyDone) {
+        resetForNextRequest(ctx);
+      } else {
+        ctx.channel().config().setAutoRead(true); // read and drop the rest of the body
+      }
+    };
+  }
+
+  private void resetForNextRequest(ChannelHandlerContext ctx) {
+    state = State.IDLE;
+    request = null;
+    match = null;
+    principal = null;
+    ctx.channel().config().setAutoRead(true);
+  }
+
+  private void startWebSocket(ChannelHandlerContext ctx, HttpRequest req, QueryStringDecoder uri) {
+    if (!"websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE, ""))) {
+      reject(
+          ctx,
+          HttpResponseStatus.BAD_REQUEST,
+          "/ws speaks WebSocket only: send 'Upgrade: websocket'",
+          false);
+      return;
+    }
+    FullHttpRequest full =
+        new DefaultFullHttpRequest(
+            req.protocolVersion(),
+            req.method(),
+            req.uri(),
+            Unpooled.EMPTY_BUFFER,
+            req.headers().copy(),
+            io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+    List<String> token = uri.parameters().get("token");
+    if (token == null || token.isEmpty() || token.get(0).isBlank()) {
+      state = State.UPGRADING;
+      services.webSocket().upgrade(ctx, full, null);
+      return;
+    }
+    authorize(
+        ctx,
+        token.get(0),
+        p -> {
+          if (p == null) {
+            full.release();
+            reject(
+                ctx,
+                HttpResponseStatus.UNAUTHORIZED,
+                "the token is not known (revoked or mistyped)",
+                true);
+          } else {
+            state = State.UPGRADING;
+            services.webSocket().upgrade(ctx, full, p);
+          }
+        });
+  }
+
+  private static Optional<String> bearer(HttpRequest req) {
+    String h = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) return Optional.empty();
+    String t = h.substring(7).trim();
+    return t.isEmpty() ? Optional.empty() : Optional.of(t);
+  }
+
+  private static String remoteAddress(ChannelHandlerContext ctx) {
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+        ? a.getAddress().getHostAddress()
+        : "?";
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (upload != null) upload.abort();
+    earlyContent.forEach(HttpContent::release);
+    earlyContent.clear();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      log.debug("Connection from {} failed: {}", remoteAddress(ctx), cause.getMessage());
+    } else {
+      log.warn("Unexpected error on a connection from {}; closing it", remoteAddress(ctx), cause);
+    }
+    ctx.close();
+  }
+}

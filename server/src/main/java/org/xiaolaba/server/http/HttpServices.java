@@ -1,0 +1,18 @@
+package org.xiaolaba.server.http;
+
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import org.xiaolaba.config.Settings;
+import org.xiaolaba.server.auth.TokenStore;
+
+/**
+ * What every HTTP connection shares: the limits, the route table, auth and the blocking workers.
+ */
+public record HttpServices(
+    Settings settings,
+    Router router,
+    TokenStore tokens,
+    ExecutorService blocking,
+    Path incomingDir,
+    WebSocketUpgrade webSocket,
+    HttpMetrics metrics) {}

@@ -1,0 +1,51 @@
+package org.xiaolaba.server.push;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.xiaolaba.server.http.Json;
+
+/** The server's WebSocket messages, built in one place so every node writes the same bytes. */
+final class Frames {
+  private Frames() {}
+
+  /** A push as subscribers see it; {@code dataJson} is the stored payload, already JSON. */
+  static String push(String channel, String offset, String dataJson) {
+    return "{\"type\":\"push\",\"channel\":"
+        + quote(channel)
+        + ",\"offset\":"
+        + quote(offset)
+        + ",\"data\":"
+        + dataJson
+        + "}";
+  }
+
+  static String subscribed(String channel, boolean recovered, String offset) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", "subscribed");
+    m.put("channel", channel);
+    m.put("recovered", recovered);
+    m.put("offset", offset);
+    return write(m);
+  }
+
+  static String error(String code, String message) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", "error");
+    m.put("code", code);
+    m.put("message", message);
+    return write(m);
+  }
+
+  static String write(Object value) {
+    try {
+      return Json.MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String quote(String s) {
+    return write(s);
+  }
+}

@@ -1,0 +1,330 @@
+package org.xiaolaba.server.push;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.AreaTree;
+import org.xiaolaba.config.errors.InvalidInputException;
+import org.xiaolaba.config.redis.RedisHandle;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * Pushes to residents and terminals. Every message is appended to the Redis Stream of each channel
+ * it targets (history with offsets) and published once on Redis pub/sub; each node hands it to its
+ * own connections. Both happen in one Lua script, so the order of live delivery is the order of the
+ * history.
+ */
+public final class PushHub implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PushHub.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  static final int HISTORY_LENGTH = 1000;
+
+  /** KEYS: stream keys. ARGV: data, maxlen, live channel, push id, then the channel names. */
+  private static final String APPEND_AND_PUBLISH =
+      """
+      local offsets = {}
+      for i, key in ipairs(KEYS) do
+        local id = redis.call('XADD', key, 'MAXLEN', '~', ARGV[2], '*', 'data', ARGV[1])
+        local ch = ARGV[4 + i]
+        redis.call('PUBLISH', ARGV[3], ch .. '\\n' .. id .. '\\n' .. ARGV[4] .. '\\n' ..
+          '{"type":"push","channel":"' .. ch .. '","offset":"' .. id .. '","data":' .. ARGV[1] .. '}')
+        offsets[i] = id
+      end
+      return offsets
+      """;
+
+  private final RedisHandle redis;
+  private final AreaTree areas;
+  private final ExecutorService blocking;
+  private final Clock clock;
+  private final Map<String, Set<WebSocketSession>> byChannel = new ConcurrentHashMap<>();
+  private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
+  private final RedisSubscriber subscriber;
+
+  public PushHub(RedisHandle redis, AreaTree areas, ExecutorService blocking, Clock clock) {
+    this.redis = redis;
+    this.areas = areas;
+    this.blocking = blocking;
+    this.clock = clock;
+    this.subscriber =
+        new RedisSubscriber(
+            redis,
+            Map.of(
+                liveChannel(), this::onLive,
+                terminalChannel(), this::onTerminalCommand));
+  }
+
+  public void start() {
+    subscriber.start();
+  }
+
+  public AreaTree areas() {
+    return areas;
+  }
+
+  String liveChannel() {
+    return redis.key("live");
+  }
+
+  String terminalChannel() {
+    return redis.key("terminal-cmd");
+  }
+
+  private String streamKey(String channel) {
+    return redis.key("stream:" + channel);
+  }
+
+  // ---- publishing (blocking workers) ----
+
+  /** Writes a push to the history of every area channel it reaches and sends it live. */
+  public String publish(PushRequest req, String audioUrl) {
+    List<String> targets = validate(req);
+    String id = newId();
+    Instant now = clock.instant();
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("pushId", id);
+    data.put("kind", req.kind() == null ? "notice" : req.kind());
+    data.put("title", req.title());
+    data.put("body", req.body() == null ? "" : req.body());
+    if (audioUrl != null) data.put("audioUrl", audioUrl);
+    data.put("sentAt", now.toString());
+    String dataJson = Frames.write(data);
+
+    Set<String> channels = new LinkedHashSet<>();
+    for (String area : targets) {
+      for (String code : areas.selfAndDescendants(area)) channels.add("area:" + code);
+    }
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("id", id);
+    meta.put("kind", (String) data.get("kind"));
+    meta.put("title", req.title());
+    meta.put("areas", String.join(",", targets));
+    meta.put("createdAt", now.toString());
+    meta.put("written", "0");
+    meta.put("delivered", "0");
+    meta.put("acked", "0");
+    redis.client().hset(pushKey(id), meta);
+    List<String> keys = channels.stream().map(this::streamKey).toList();
+    List<String> args =
+        new ArrayList<>(List.of(dataJson, Integer.toString(HISTORY_LENGTH), liveChannel(), id));
+    args.addAll(channels);
+    Object offsets = redis.client().eval(APPEND_AND_PUBLISH, keys, args);
+    redis.client().hset(pushKey(id), "written", Integer.toString(((List<?>) offsets).size()));
+    log.info(
+        "Push {} '{}' written to {} channels for areas {}",
+        id,
+        req.title(),
+        channels.size(),
+        targets);
+    return id;
+  }
+
+  private List<String> validate(PushRequest req) {
+    if (req.title() == null || req.title().isBlank())
+      throw new InvalidInputException("title", "title is required");
+    if (req.title().length() > 200)
+      throw new InvalidInputException("title", "title is longer than 200 characters");
+    if (req.body() != null && req.body().length() > 20_000)
+      throw new InvalidInputException("body", "body is longer than 20000 characters");
+    if (req.kind() != null
+        && !Set.of("policy", "news", "notice", "bulletin").contains(req.kind())) {
+      throw new InvalidInputException(
+          "kind", "kind must be policy, news, notice or bulletin, not '" + req.kind() + "'");
+    }
+    if (req.areas() == null || !req.areas().stream().allMatch(areas::contains)) {
+      throw new InvalidInputException("areas", "areas must be known area codes: " + req.areas());
+    }
+    return List.copyOf(new LinkedHashSet<>(req.areas()));
+  }
+
+  public Optional<PushReport> report(String id) {
+    Map<String, String> h = redis.client().hgetAll(pushKey(id));
+    if (h == null || h.isEmpty()) return Optional.empty();
+    return Optional.of(
+        new PushReport(
+            h.get("id"),
+            h.get("kind"),
+            h.get("title"),
+            List.of(h.get("areas").split(",")),
+            Instant.parse(h.get("createdAt")),
+            Long.parseLong(h.get("written")),
+            Long.parseLong(h.get("delivered")),
+            Long.parseLong(h.get("acked"))));
+  }
+
+  private String pushKey(String id) {
+    return redis.key("push:" + id);
+  }
+
+  /** Sends a frame to every terminal, on any node, that lies in one of {@code targetAreas}. */
+  public void sendToTerminals(List<String> targetAreas, String frame) {
+    redis.client().publish(terminalChannel(), String.join(",", targetAreas) + "\n" + frame);
+  }
+
+  // ---- sessions (called on their event loops) ----
+
+  void register(WebSocketSession s) {
+    sessions.add(s);
+  }
+
+  void unregister(WebSocketSession s) {
+    sessions.remove(s);
+    for (String ch : s.channels()) {
+      Set<WebSocketSession> set = byChannel.get(ch);
+      if (set != null) set.remove(s);
+    }
+  }
+
+  public int connections() {
+    return sessions.size();
+  }
+
+  /** Checks a channel name a client asked for; null when it may subscribe, else the reason. */
+  String refusal(String channel, WebSocketSession s) {
+    if (channel == null || !channel.startsWith("area:")) {
+      return "channel '" + channel + "' is not one you may subscribe to; use area:CODE";
+    }
+    String code = channel.substring(5);
+    return areas.contains(code) ? null : "unknown area code '" + code + "'";
+  }
+
+  /**
+   * Registers for live messages first, then replays history after {@code since} on a worker, so
+   * nothing falls between the two; the session drops live duplicates it already replayed.
+   */
+  void subscribe(WebSocketSession s, String channel, String since) {
+    byChannel.computeIfAbsent(channel, k -> ConcurrentHashMap.newKeySet()).add(s);
+    s.beginReplay(channel);
+    blocking.execute(
+        () -> {
+          Replay replay;
+          try {
+            replay = replay(channel, since);
+          } catch (RuntimeException e) {
+            log.warn("History of {} could not be read: {}", channel, e.getMessage());
+            replay = new Replay(false, null, List.of());
+          }
+          s.endReplay(channel, replay);
+        });
+  }
+
+  /** What a subscriber missed: whether it could be recovered, and the frames in order. */
+  record Replay(boolean recovered, String lastOffset, List<Entry> entries) {}
+
+  /** One history entry: its offset and the frame that carries it. */
+  record Entry(String offset, String frame) {}
+
+  private Replay replay(String channel, String since) {
+    String key = streamKey(channel);
+    List<StreamEntry> last = redis.client().xrevrange(key, (StreamEntryID) null, null, 1);
+    String lastOffset = last.isEmpty() ? null : last.get(0).getID().toString();
+    if (since == null) return new Replay(true, lastOffset, List.of());
+    StreamOffset from = StreamOffset.parse(since);
+    if (lastOffset != null && from.compareTo(StreamOffset.parse(lastOffset)) > 0) {
+      return new Replay(
+          false, lastOffset, List.of()); // an offset from a history that no longer exists
+    }
+    List<StreamEntry> first = redis.client().xrange(key, (StreamEntryID) null, null, 1);
+    if (!first.isEmpty()
+        && from.compareTo(StreamOffset.parse(first.get(0).getID().toString())) < 0
+        && redis.client().xlen(key) >= HISTORY_LENGTH) {
+      return new Replay(false, lastOffset, List.of()); // older than the kept history
+    }
+    List<Entry> entries = new ArrayList<>();
+    for (StreamEntry e : redis.client().xrange(key, "(" + from, "+", HISTORY_LENGTH)) {
+      String offset = e.getID().toString();
+      entries.add(new Entry(offset, Frames.push(channel, offset, e.getFields().get("data"))));
+    }
+    return new Replay(true, lastOffset, entries);
+  }
+
+  /** A resident acknowledged a push: count it once per connection in the push's report. */
+  void acknowledge(String channel, String offset) {
+    blocking.execute(
+        () -> {
+          List<StreamEntry> e = redis.client().xrange(streamKey(channel), offset, offset, 1);
+          if (e.isEmpty()) return;
+          String data = e.get(0).getFields().get("data");
+          int i = data.indexOf("\"pushId\":\"");
+          if (i < 0) return;
+          String pushId = data.substring(i + 10, data.indexOf('"', i + 10));
+          redis.client().hincrBy(pushKey(pushId), "acked", 1);
+        });
+  }
+
+  // ---- live fan-out (the subscriber thread) ----
+
+  private void onLive(String message) {
+    int a = message.indexOf('\n');
+    int b = message.indexOf('\n', a + 1);
+    int c = message.indexOf('\n', b + 1);
+    if (a < 0 || b < 0 || c < 0) return;
+    String channel = message.substring(0, a);
+    String offset = message.substring(a + 1, b);
+    String pushId = message.substring(b + 1, c);
+    Set<WebSocketSession> subs = byChannel.get(channel);
+    if (subs == null || subs.isEmpty()) return;
+    // Encoded once; every subscriber gets a view of the same bytes.
+    ByteBuf frame = Unpooled.copiedBuffer(message.substring(c + 1), StandardCharsets.UTF_8);
+    int n = 0;
+    try {
+      for (WebSocketSession s : subs) {
+        s.deliver(channel, offset, frame.retainedDuplicate());
+        n++;
+      }
+    } finally {
+      frame.release();
+    }
+    int delivered = n;
+    blocking.execute(() -> redis.client().hincrBy(pushKey(pushId), "delivered", delivered));
+  }
+
+  private void onTerminalCommand(String message) {
+    int a = message.indexOf('\n');
+    if (a < 0) return;
+    List<String> targets = List.of(message.substring(0, a).split(","));
+    ByteBuf frame = Unpooled.copiedBuffer(message.substring(a + 1), StandardCharsets.UTF_8);
+    try {
+      for (WebSocketSession s : sessions) {
+        if (s.isTerminal()
+            && s.terminalAreas().stream().anyMatch(area -> areas.coversAny(targets, area))) {
+          s.send(frame.retainedDuplicate());
+        }
+      }
+    } finally {
+      frame.release();
+    }
+  }
+
+  /** Closes every connection with 1001 (going away), for a graceful shutdown. */
+  public void closeAll() {
+    for (WebSocketSession s : sessions) s.goAway();
+  }
+
+  @Override
+  public void close() {
+    subscriber.close();
+  }
+
+  private static String newId() {
+    byte[] b = new byte[9];
+    RANDOM.nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+}

@@ -1,0 +1,91 @@
+package org.xiaolaba.server.push;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.Settings;
+import org.xiaolaba.server.auth.Principal;
+import org.xiaolaba.server.http.HttpServerInitializer;
+import org.xiaolaba.server.http.WebSocketUpgrade;
+
+/**
+ * Turns an HTTP connection on {@code /ws} into a WebSocket session: handshake, frame limits
+ * (oversized frames close with 1009), heartbeats, and the outbound bound that cuts slow clients.
+ */
+public final class WebSocketEndpoint implements WebSocketUpgrade {
+  private static final Logger log = LoggerFactory.getLogger(WebSocketEndpoint.class);
+
+  private final Settings.WebSocket cfg;
+  private final PushHub hub;
+  private final TerminalPresence presence;
+  private final WebSocketDecoderConfig decoderConfig;
+
+  public WebSocketEndpoint(Settings.WebSocket cfg, PushHub hub, TerminalPresence presence) {
+    this.cfg = cfg;
+    this.hub = hub;
+    this.presence = presence;
+    this.decoderConfig =
+        WebSocketDecoderConfig.newBuilder()
+            .maxFramePayloadLength(cfg.maxFrameSize().intBytes())
+            .allowExtensions(false)
+            .closeOnProtocolViolation(true)
+            .build();
+  }
+
+  @Override
+  public void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, Principal principal) {
+    try {
+      String location = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + PATH;
+      WebSocketServerHandshaker handshaker =
+          new WebSocketServerHandshakerFactory(location, null, decoderConfig)
+              .newHandshaker(request);
+      if (handshaker == null) {
+        WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+        return;
+      }
+      handshaker
+          .handshake(ctx.channel(), request)
+          .addListener(
+              f -> {
+                if (!f.isSuccess()) {
+                  log.debug("WebSocket handshake failed: {}", f.cause().toString());
+                  ctx.close();
+                  return;
+                }
+                int max = cfg.maxOutboundBuffer().intBytes();
+                ctx.channel()
+                    .config()
+                    .setWriteBufferWaterMark(new WriteBufferWaterMark(max / 2, max));
+                ChannelPipeline p = ctx.pipeline();
+                p.addAfter(
+                    HttpServerInitializer.HANDLER,
+                    "ws-idle",
+                    new IdleStateHandler(
+                        cfg.idleTimeout().toMillis(),
+                        cfg.pingInterval().toMillis(),
+                        0,
+                        TimeUnit.MILLISECONDS));
+                p.addAfter(
+                    "ws-idle",
+                    "ws-aggregator",
+                    new WebSocketFrameAggregator(cfg.maxFrameSize().intBytes()));
+                p.addAfter(
+                    "ws-aggregator", "ws-session", new WebSocketSession(hub, principal, presence));
+                p.remove(HttpServerInitializer.HANDLER);
+                ctx.channel().config().setAutoRead(true);
+              });
+    } finally {
+      request.release();
+    }
+  }
+}

@@ -1,0 +1,313 @@
+package org.xiaolaba.server.push;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xiaolaba.server.auth.Principal;
+import org.xiaolaba.server.auth.Role;
+import org.xiaolaba.server.http.Json;
+
+/**
+ * One WebSocket connection: a resident's app, a console, or a loudspeaker terminal. All of its
+ * state is touched only on its event loop. Outbound bytes are bounded by the channel's write
+ * watermark: a client that cannot keep up is closed with 4008 rather than buffered.
+ */
+public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocketFrame> {
+  private static final Logger log = LoggerFactory.getLogger(WebSocketSession.class);
+  static final int CLOSE_SLOW = 4008;
+  static final int MAX_ERRORS = 5;
+  static final int MAX_SUBSCRIPTIONS = 64;
+  static final int MAX_PENDING_DURING_REPLAY = 1000;
+
+  private final PushHub hub;
+  private final Principal principal;
+  private final TerminalPresence presence;
+  private final Set<String> channels = new HashSet<>();
+  private final Map<String, ReplayState> replaying = new HashMap<>();
+  private final Map<String, String> lastOffset = new HashMap<>();
+  private Channel channel;
+  private int errors;
+
+  private static final class ReplayState {
+    final ArrayDeque<Object[]> pending = new ArrayDeque<>();
+  }
+
+  public WebSocketSession(PushHub hub, Principal principal, TerminalPresence presence) {
+    this.hub = hub;
+    this.principal = principal;
+    this.presence = presence;
+  }
+
+  boolean isTerminal() {
+    return principal != null && principal.role() == Role.TERMINAL;
+  }
+
+  List<String> terminalAreas() {
+    return principal == null ? List.of() : principal.areas();
+  }
+
+  Set<String> channels() {
+    return Set.copyOf(channels);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+    hub.register(this);
+    if (isTerminal()) {
+      presence.connected(principal);
+      for (String area : principal.areas()) {
+        channels.add("area:" + area);
+        hub.subscribe(this, "area:" + area, null);
+      }
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    hub.unregister(this);
+    replaying.values().forEach(r -> r.pending.forEach(p -> ((ByteBuf) p[1]).release()));
+    replaying.clear();
+    if (isTerminal()) presence.disconnected(principal);
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+    if (frame instanceof TextWebSocketFrame text) {
+      onText(text.text());
+    } else if (frame instanceof PingWebSocketFrame) {
+      ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+    } else if (frame instanceof CloseWebSocketFrame) {
+      ctx.writeAndFlush(new CloseWebSocketFrame(1000, "bye"))
+          .addListener(ChannelFutureListener.CLOSE);
+    } else if (frame instanceof BinaryWebSocketFrame) {
+      error("binary", "binary frames are not supported; send JSON text frames");
+    }
+    // Pong frames only prove the client is alive, which the idle handler already saw.
+  }
+
+  private void onText(String text) {
+    JsonNode msg;
+    try {
+      msg = Json.MAPPER.readTree(text);
+    } catch (Exception e) {
+      error("bad-json", "the message is not valid JSON");
+      return;
+    }
+    if (msg == null || !msg.isObject()) {
+      error("bad-message", "a message must be a JSON object with an 'op'");
+      return;
+    }
+    String op = msg.path("op").asText("");
+    switch (op) {
+      case "subscribe" -> onSubscribe(msg);
+      case "ack" -> onAck(msg);
+      case "status" -> onStatus(msg);
+      case "ping" -> send(Frames.write(Map.of("type", "pong")));
+      default ->
+          error("unknown-op", "unknown op '" + op + "'; expected subscribe, ack, status or ping");
+    }
+  }
+
+  private void onSubscribe(JsonNode msg) {
+    JsonNode list = msg.get("channels");
+    if (list == null || !list.isArray() || list.isEmpty()) {
+      error(
+          "bad-subscribe",
+          "subscribe needs 'channels': a non-empty list such as [\"area:320623\"]");
+      return;
+    }
+    JsonNode since = msg.path("since");
+    for (JsonNode c : list) {
+      String ch = c.asText(null);
+      String refusal = hub.refusal(ch, this);
+      if (refusal != null) {
+        error("bad-channel", refusal);
+        continue;
+      }
+      if (!channels.contains(ch) && channels.size() >= MAX_SUBSCRIPTIONS) {
+        error(
+            "too-many-subscriptions", "at most " + MAX_SUBSCRIPTIONS + " channels per connection");
+        continue;
+      }
+      String from =
+          since.path(ch).isMissingNode() || since.path(ch).isNull()
+              ? null
+              : since.path(ch).asText();
+      if (from != null) {
+        try {
+          StreamOffset.parse(from);
+        } catch (IllegalArgumentException e) {
+          error("bad-offset", "since for " + ch + ": " + e.getMessage());
+          continue;
+        }
+      }
+      channels.add(ch);
+      hub.subscribe(this, ch, from);
+    }
+  }
+
+  private void onAck(JsonNode msg) {
+    String ch = msg.path("channel").asText("");
+    String offset = msg.path("offset").asText("");
+    if (!channels.contains(ch)) {
+      error("bad-ack", "ack for channel '" + ch + "', which this connection is not subscribed to");
+      return;
+    }
+    try {
+      StreamOffset.parse(offset);
+    } catch (IllegalArgumentException e) {
+      error("bad-ack", e.getMessage());
+      return;
+    }
+    hub.acknowledge(ch, offset);
+  }
+
+  private void onStatus(JsonNode msg) {
+    if (!isTerminal()) {
+      error("not-a-terminal", "only terminals report status");
+      return;
+    }
+    presence.status(principal, msg);
+  }
+
+  private void error(String code, String message) {
+    errors++;
+    send(Frames.error(code, message));
+    if (errors >= MAX_ERRORS) {
+      log.info("Closing a WebSocket after {} bad messages", errors);
+      closeWith(1008, "too many bad messages");
+    }
+  }
+
+  // ---- delivery ----
+
+  void beginReplay(String ch) {
+    replaying.put(ch, new ReplayState());
+  }
+
+  /** Called from a worker when the history is read: continue on the event loop. */
+  void endReplay(String ch, PushHub.Replay replay) {
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              ReplayState state = replaying.remove(ch);
+              send(Frames.subscribed(ch, replay.recovered(), replay.lastOffset()));
+              for (PushHub.Entry e : replay.entries()) {
+                send(e.frame());
+                lastOffset.put(ch, e.offset());
+              }
+              if (state != null) {
+                for (Object[] p : state.pending) deliverNow(ch, (String) p[0], (ByteBuf) p[1]);
+              }
+            });
+  }
+
+  /** A live message from any thread; takes ownership of {@code frame}. */
+  void deliver(String ch, String offset, ByteBuf frame) {
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              ReplayState state = replaying.get(ch);
+              if (state != null) {
+                if (state.pending.size() >= MAX_PENDING_DURING_REPLAY) {
+                  frame.release();
+                  closeWith(CLOSE_SLOW, "slow");
+                  return;
+                }
+                state.pending.add(new Object[] {offset, frame});
+                return;
+              }
+              deliverNow(ch, offset, frame);
+            });
+  }
+
+  private void deliverNow(String ch, String offset, ByteBuf frame) {
+    String last = lastOffset.get(ch);
+    if (last != null && StreamOffset.parse(offset).compareTo(StreamOffset.parse(last)) <= 0) {
+      frame.release(); // already sent during the replay
+      return;
+    }
+    lastOffset.put(ch, offset);
+    send(frame);
+  }
+
+  void send(String text) {
+    send(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+  }
+
+  /** Sends a text frame from any thread; a connection past its outbound bound is closed (4008). */
+  void send(ByteBuf text) {
+    if (!channel.eventLoop().inEventLoop()) {
+      channel.eventLoop().execute(() -> send(text));
+      return;
+    }
+    if (!channel.isActive()) {
+      text.release();
+      return;
+    }
+    if (!channel.isWritable()) {
+      text.release();
+      log.info(
+          "Closing a slow WebSocket client {} (outbound buffer full)", channel.remoteAddress());
+      closeWith(CLOSE_SLOW, "slow");
+      return;
+    }
+    channel.writeAndFlush(new TextWebSocketFrame(text), channel.voidPromise());
+  }
+
+  void goAway() {
+    channel.eventLoop().execute(() -> closeWith(1001, "server shutting down"));
+  }
+
+  private void closeWith(int code, String reason) {
+    if (!channel.isActive()) return;
+    channel
+        .writeAndFlush(new CloseWebSocketFrame(code, reason))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent idle) {
+      if (idle.state() == IdleState.WRITER_IDLE) {
+        ctx.writeAndFlush(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER));
+      } else if (idle.state() == IdleState.READER_IDLE) {
+        log.debug("Closing a WebSocket that was silent past the idle timeout");
+        closeWith(1001, "idle timeout");
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("WebSocket error from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

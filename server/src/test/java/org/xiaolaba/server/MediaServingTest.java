@@ -1,0 +1,152 @@
+package org.xiaolaba.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Rendition files are served with Range and HEAD, and nothing outside the media directory is. */
+class MediaServingTest {
+  @TempDir static Path dataDir;
+  @TempDir static Path work;
+  static TestServer server;
+  static String url;
+  static long size;
+  static byte[] whole;
+
+  @BeforeAll
+  static void uploadAClip() throws Exception {
+    server = TestServer.start(dataDir);
+    String editor = server.token("editor", "编辑", "320623");
+    Path wav = TestServer.tone(work, "tone.wav", 3);
+    // Multipart, as a browser form would send it.
+    String boundary = "----xiaolaba-test";
+    byte[] file = java.nio.file.Files.readAllBytes(wav);
+    byte[] head =
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n村广播测试\r\n--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"tone.wav\"\r\nContent-Type: audio/wav\r\n\r\n")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+    byte[] body = new byte[head.length + file.length + tail.length];
+    System.arraycopy(head, 0, body, 0, head.length);
+    System.arraycopy(file, 0, body, head.length, file.length);
+    System.arraycopy(tail, 0, body, head.length + file.length, tail.length);
+    HttpResponse<String> r =
+        server.send(
+            server
+                .request("/api/v1/clips", editor)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    String id = TestServer.json(r.body()).get("id").asText();
+    AtomicReference<JsonNode> clip = new AtomicReference<>();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              clip.set(TestServer.json(server.get("/api/v1/clips/" + id, editor).body()));
+              return !"processing".equals(clip.get().get("status").asText());
+            });
+    assertThat(clip.get().get("status").asText()).as(clip.get().toString()).isEqualTo("ready");
+    assertThat(clip.get().get("title").asText()).isEqualTo("村广播测试");
+    url = clip.get().at("/renditions/app/url").asText();
+    size = clip.get().at("/renditions/app/bytes").asLong();
+    whole = server.sendBytes(server.request(url, null).GET().build()).body();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void theWholeFileIsServedWithItsLengthAndType() {
+    assertThat(whole.length).isEqualTo(size);
+    HttpResponse<byte[]> r = server.sendBytes(server.request(url, null).GET().build());
+    assertThat(r.headers().firstValue("Content-Type")).hasValue("audio/mp4");
+    assertThat(r.headers().firstValue("Accept-Ranges")).hasValue("bytes");
+  }
+
+  @Test
+  void aRangeIsServedAsPartialContent() {
+    HttpResponse<byte[]> r =
+        server.sendBytes(server.request(url, null).header("Range", "bytes=100-199").GET().build());
+    assertThat(r.statusCode()).isEqualTo(206);
+    assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes 100-199/" + size);
+    assertThat(r.body()).isEqualTo(Arrays.copyOfRange(whole, 100, 200));
+  }
+
+  @Test
+  void aResumedDownloadGetsTheRest() {
+    HttpResponse<byte[]> r =
+        server.sendBytes(
+            server.request(url, null).header("Range", "bytes=" + (size - 10) + "-").GET().build());
+    assertThat(r.statusCode()).isEqualTo(206);
+    assertThat(r.body()).isEqualTo(Arrays.copyOfRange(whole, (int) size - 10, (int) size));
+  }
+
+  @Test
+  void anUnsatisfiableRangeIs416() {
+    HttpResponse<byte[]> r =
+        server.sendBytes(
+            server.request(url, null).header("Range", "bytes=" + size + "-").GET().build());
+    assertThat(r.statusCode()).isEqualTo(416);
+    assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes */" + size);
+  }
+
+  @Test
+  void headGivesTheLengthWithoutTheBody() {
+    HttpResponse<byte[]> r =
+        server.sendBytes(
+            server.request(url, null).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Length")).hasValue(Long.toString(size));
+    assertThat(r.body()).isEmpty();
+  }
+
+  @Test
+  void pathsOutsideTheMediaDirectoryAreNeverServed() throws Exception {
+    for (String path :
+        new String[] {
+          "/media/..%2F..%2Fetc%2Fpasswd",
+          "/media/%2Fetc%2Fpasswd",
+          "/media/../redis/appendonly.aof",
+          "/media/..",
+          "/media/nothing.mp3"
+        }) {
+      assertThat(rawStatus(path)).as(path).isIn(404, 400);
+    }
+  }
+
+  private static int rawStatus(String path) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout(5000);
+      OutputStream out = s.getOutputStream();
+      out.write(
+          ("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = s.getInputStream();
+      String line = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
+      return Integer.parseInt(line.substring(9, 12));
+    }
+  }
+}

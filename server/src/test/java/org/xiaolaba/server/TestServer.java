@@ -1,0 +1,251 @@
+package org.xiaolaba.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.xiaolaba.config.Settings;
+import org.xiaolaba.config.testing.TestSettings;
+import org.xiaolaba.server.http.Json;
+
+/**
+ * A real server for tests: embedded Redis, real ffmpeg, a free port. Requests go over real sockets
+ * with the JDK's HTTP and WebSocket clients.
+ */
+public final class TestServer implements AutoCloseable {
+  public static final String ADMIN = "test-admin-token-0123456789";
+
+  private final XiaolabaServer server;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  public final Settings settings;
+
+  private TestServer(Settings settings) {
+    this.settings = settings;
+    this.server = XiaolabaServer.start(settings);
+  }
+
+  public static TestServer start(Path dataDir) {
+    return start(dataDir, Map.of());
+  }
+
+  public static TestServer start(Path dataDir, Map<String, String> env) {
+    Map<String, String> all = new java.util.HashMap<>(Map.of("XIAOLABA_ADMIN_TOKEN", ADMIN));
+    all.putAll(env);
+    return new TestServer(TestSettings.forDataDir(dataDir, all));
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public java.util.Optional<String> generatedAdminToken() {
+    return server.generatedAdminToken();
+  }
+
+  public URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port() + path);
+  }
+
+  public HttpResponse<String> get(String path, String token) {
+    return send(request(path, token).GET().build());
+  }
+
+  public HttpResponse<String> postJson(String path, String token, Object body) {
+    String json = body instanceof String s ? s : write(body);
+    return send(
+        request(path, token)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
+  public HttpResponse<String> send(HttpRequest req) {
+    try {
+      return http.send(req, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public HttpResponse<byte[]> sendBytes(HttpRequest req) {
+    try {
+      return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public HttpRequest.Builder request(String path, String token) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
+    if (token != null) b.header("Authorization", "Bearer " + token);
+    return b;
+  }
+
+  /** Creates a token of a role for areas, as the admin, and returns its secret. */
+  public String token(String role, String name, String... areas) {
+    HttpResponse<String> r =
+        postJson(
+            "/api/v1/tokens", ADMIN, Map.of("role", role, "name", name, "areas", List.of(areas)));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return json(r.body()).get("token").asText();
+  }
+
+  public static JsonNode json(String body) {
+    try {
+      return Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + body, e);
+    }
+  }
+
+  public static String write(Object o) {
+    try {
+      return Json.MAPPER.writeValueAsString(o);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Opens a WebSocket and records every text message it receives. */
+  public WsRecorder connect(String token) {
+    WsRecorder rec = new WsRecorder();
+    String q = token == null ? "" : "?token=" + token;
+    rec.socket =
+        http.newWebSocketBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .buildAsync(URI.create("ws://127.0.0.1:" + port() + "/ws" + q), rec)
+            .join();
+    return rec;
+  }
+
+  /** Generates a test tone with the same ffmpeg the server uses. */
+  public static Path tone(Path dir, String name, int seconds, String... outputArgs)
+      throws Exception {
+    Path out = dir.resolve(name);
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                TestSettings.ffmpeg().ffmpeg().toString(),
+                "-hide_banner",
+                "-nostdin",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:duration=" + seconds + ":sample_rate=44100"));
+    cmd.addAll(List.of(outputArgs));
+    cmd.add(out.toString());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(log).isZero();
+    assertThat(Files.size(out)).isPositive();
+    return out;
+  }
+
+  /**
+   * What ffmpeg says about a file's first audio stream, e.g. "Audio: mp3, 44100 Hz, mono, fltp, 64
+   * kb/s".
+   */
+  public static String describeAudio(Path file) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                TestSettings.ffmpeg().ffmpeg().toString(),
+                "-hide_banner",
+                "-nostdin",
+                "-i",
+                file.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor(30, TimeUnit.SECONDS);
+    return out.lines().filter(l -> l.contains("Audio:")).findFirst().orElse(out);
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+
+  /** Records a WebSocket's messages and close; waits for them with a timeout, never by sleeping. */
+  public static final class WsRecorder implements WebSocket.Listener {
+    public final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+    public final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    WebSocket socket;
+
+    @Override
+    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        messages.add(json(partial.toString()));
+        partial.setLength(0);
+      }
+      ws.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+      closed.complete(statusCode);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket ws, Throwable error) {
+      closed.completeExceptionally(error);
+    }
+
+    public void send(Object message) {
+      socket.sendText(message instanceof String s ? s : write(message), true).join();
+    }
+
+    public WebSocket socket() {
+      return socket;
+    }
+
+    /** The next message that matches, skipping others; fails after the timeout. */
+    public JsonNode await(Predicate<JsonNode> wanted, Duration timeout)
+        throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        long left = deadline - System.nanoTime();
+        JsonNode m = left <= 0 ? null : messages.poll(left, TimeUnit.NANOSECONDS);
+        if (m == null) throw new AssertionError("no matching WebSocket message within " + timeout);
+        if (wanted.test(m)) return m;
+      }
+    }
+
+    public JsonNode awaitType(String type, Duration timeout) throws InterruptedException {
+      return await(m -> type.equals(m.path("type").asText()), timeout);
+    }
+
+    public void abort() {
+      socket.abort();
+    }
+  }
+}
