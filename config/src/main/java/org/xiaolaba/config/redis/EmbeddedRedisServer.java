@@ -1,18 +1,25 @@
 package org.xiaolaba.config.redis;
 
+import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.ConfigException;
-import redis.embedded.RedisServer;
 import redis.embedded.core.ExecutableProvider;
 
 /**
@@ -23,13 +30,15 @@ import redis.embedded.core.ExecutableProvider;
 public final class EmbeddedRedisServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedRedisServer.class);
   private static final String PID_FILE = "redis.pid";
+  private static final String READY = "Ready to accept connections";
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
 
-  private final RedisServer server;
+  private final Process process;
   private final int port;
   private final Path dir;
 
-  private EmbeddedRedisServer(RedisServer server, int port, Path dir) {
-    this.server = server;
+  private EmbeddedRedisServer(Process process, int port, Path dir) {
+    this.process = process;
     this.port = port;
     this.dir = dir;
   }
@@ -43,50 +52,112 @@ public final class EmbeddedRedisServer implements AutoCloseable {
       throw new ConfigException(
           "cannot create the embedded Redis directory " + dir + ": " + e.getMessage(), e);
     }
+    File binary = binary(binDir);
     stopOrphan(dir);
-    IOException last = null;
+    String last = "unknown reason";
     // A free port can be taken between probing and binding; try a few before giving up.
     for (int attempt = 0; attempt < 5; attempt++) {
       int port = freeLoopbackPort();
       try {
-        RedisServer server =
-            RedisServer.newRedisServer()
-                .executableProvider(ExecutableProvider.newJarResourceProvider(binDir.toFile()))
-                .bind("127.0.0.1")
-                .port(port)
-                .setting("dir " + dir.toAbsolutePath())
-                .setting("pidfile " + dir.toAbsolutePath().resolve(PID_FILE))
-                .setting("appendonly yes")
-                .setting("appendfsync " + appendfsync)
-                .setting("save \"\"")
-                .setting("protected-mode yes")
-                .setting("daemonize no")
-                // false: stop() sends SIGTERM and waits, so redis-server flushes the AOF and
-                // removes its pid file. true would make every stop a SIGKILL without waiting.
-                .onShutdownForceStop(false)
-                .build();
-        server.start();
-        log.info(
-            "Embedded Redis started on 127.0.0.1:{}, persisting (AOF, appendfsync {}) into {}",
-            port,
-            appendfsync,
-            dir.toAbsolutePath());
-        return new EmbeddedRedisServer(server, port, dir);
+        Process process = launch(binary, port, dir, appendfsync);
+        Optional<String> failure = awaitReady(process, port);
+        if (failure.isEmpty()) {
+          log.info(
+              "Embedded Redis started on 127.0.0.1:{}, persisting (AOF, appendfsync {}) into {}",
+              port,
+              appendfsync,
+              dir.toAbsolutePath());
+          return new EmbeddedRedisServer(process, port, dir);
+        }
+        last = failure.get();
+        process.destroyForcibly();
+        log.warn("Embedded Redis did not start on port {} ({}); trying another port", port, last);
       } catch (IOException e) {
-        last = e;
-        log.warn(
-            "Embedded Redis did not start on port {} ({}); trying another port",
-            port,
-            e.getMessage());
-      } catch (RuntimeException e) {
-        throw unsupported(e);
+        throw unsupported(new IllegalStateException(e.getMessage(), e));
       }
     }
     throw new ConfigException(
         "the embedded Redis did not start: "
-            + (last == null ? "unknown reason" : last.getMessage())
-            + ". Install Redis and set XIAOLABA_REDIS_URL=redis://host:port instead.",
-        last);
+            + last
+            + ". Install Redis and set XIAOLABA_REDIS_URL=redis://host:port instead.");
+  }
+
+  /** The redis-server binary for this OS and architecture, unpacked from the artifact. */
+  private static File binary(Path binDir) {
+    try {
+      return ExecutableProvider.newJarResourceProvider(binDir.toFile()).get();
+    } catch (IOException | RuntimeException e) {
+      throw unsupported(e instanceof RuntimeException r ? r : new IllegalStateException(e));
+    }
+  }
+
+  /**
+   * We run the process ourselves rather than through the library's {@code RedisServer}, whose JVM
+   * shutdown hook would stop Redis while our own graceful shutdown still needs it. {@code setsid}
+   * keeps a terminal's Ctrl-C from reaching Redis directly: the server stops it last.
+   */
+  private static Process launch(File binary, int port, Path dir, String appendfsync)
+      throws IOException {
+    List<String> cmd = new ArrayList<>();
+    if (Files.isExecutable(SETSID)) cmd.add(SETSID.toString());
+    cmd.addAll(
+        List.of(
+            binary.getAbsolutePath(),
+            "--port",
+            Integer.toString(port),
+            "--bind",
+            "127.0.0.1",
+            "--protected-mode",
+            "yes",
+            "--daemonize",
+            "no",
+            "--dir",
+            dir.toAbsolutePath().toString(),
+            "--pidfile",
+            dir.toAbsolutePath().resolve(PID_FILE).toString(),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            appendfsync,
+            "--save",
+            ""));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+  }
+
+  /** Waits for the ready line; empty when ready, else why not. Output keeps draining afterwards. */
+  private static Optional<String> awaitReady(Process process, int port) {
+    CompletableFuture<Optional<String>> ready = new CompletableFuture<>();
+    Thread drain =
+        new Thread(
+            () -> {
+              String lastLine = "redis-server exited";
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  log.debug("redis-server: {}", line);
+                  lastLine = line;
+                  if (line.contains(READY)) ready.complete(Optional.empty());
+                }
+              } catch (IOException e) {
+                lastLine = e.getMessage();
+              }
+              ready.complete(Optional.of(lastLine.replaceAll("^.*? [.*#-] ", "")));
+            },
+            "redis-server-log-" + port);
+    drain.setDaemon(true);
+    drain.start();
+    try {
+      return ready.get(15, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      return Optional.of("not ready within 15 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted while starting");
+    } catch (ExecutionException e) {
+      return Optional.of(e.getCause().toString());
+    }
   }
 
   private static ConfigException unsupported(RuntimeException e) {
@@ -157,16 +228,21 @@ public final class EmbeddedRedisServer implements AutoCloseable {
   }
 
   /**
-   * Stops the server and waits for it to exit; redis-server flushes the AOF and removes its pid
-   * file on this clean shutdown.
+   * Stops the server (SIGTERM) and waits for it to exit; redis-server fsyncs the AOF and removes
+   * its pid file on this clean shutdown. A server that does not stop in 15 s is killed.
    */
   @Override
   public void close() {
+    process.destroy();
     try {
-      server.stop();
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        log.warn("Embedded Redis on port {} did not stop within 15 s; killing it", port);
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
       log.info("Embedded Redis on port {} stopped", port);
-    } catch (IOException e) {
-      log.warn("Embedded Redis on port {} did not stop cleanly: {}", port, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
     }
   }
 }
