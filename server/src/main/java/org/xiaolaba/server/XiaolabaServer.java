@@ -220,7 +220,7 @@ public final class XiaolabaServer implements AutoCloseable {
         areas.countyCode(),
         server.port(),
         epoll ? "epoll" : "nio",
-        settings.dataDir().toAbsolutePath());
+        settings.dataDir().toAbsolutePath().normalize());
     return server;
   }
 

@@ -15,7 +15,6 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,17 +62,7 @@ class EndToEndTest {
     assertThat(accepted.get("status").asText()).isEqualTo("processing");
     String clipId = accepted.get("id").asText();
 
-    AtomicReference<JsonNode> clip = new AtomicReference<>();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> {
-              JsonNode c = TestServer.json(server.get("/api/v1/clips/" + clipId, editor).body());
-              clip.set(c);
-              return !"processing".equals(c.get("status").asText());
-            });
-    JsonNode ready = clip.get();
+    JsonNode ready = server.awaitClipSettled(clipId, editor);
     assertThat(ready.get("status").asText()).as(ready.toString()).isEqualTo("ready");
     assertThat(ready.get("title").asText()).isEqualTo("防汛通知");
     assertThat(ready.get("durationMs").asLong()).isBetween(3000L, 4500L);

@@ -1,7 +1,6 @@
 package org.xiaolaba.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
@@ -11,9 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,19 +54,11 @@ class MediaServingTest {
                 .build());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
     String id = TestServer.json(r.body()).get("id").asText();
-    AtomicReference<JsonNode> clip = new AtomicReference<>();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> {
-              clip.set(TestServer.json(server.get("/api/v1/clips/" + id, editor).body()));
-              return !"processing".equals(clip.get().get("status").asText());
-            });
-    assertThat(clip.get().get("status").asText()).as(clip.get().toString()).isEqualTo("ready");
-    assertThat(clip.get().get("title").asText()).isEqualTo("村广播测试");
-    url = clip.get().at("/renditions/app/url").asText();
-    size = clip.get().at("/renditions/app/bytes").asLong();
+    JsonNode settled = server.awaitClipSettled(id, editor);
+    assertThat(settled.get("status").asText()).as(settled.toString()).isEqualTo("ready");
+    assertThat(settled.get("title").asText()).isEqualTo("村广播测试");
+    url = settled.at("/renditions/app/url").asText();
+    size = settled.at("/renditions/app/bytes").asLong();
     whole = server.sendBytes(server.request(url, null).GET().build()).body();
   }
 

@@ -114,6 +114,21 @@ public final class TestServer implements AutoCloseable {
     return json(r.body()).get("token").asText();
   }
 
+  /** Polls a clip until it leaves "processing"; returns it as then shown. */
+  public JsonNode awaitClipSettled(String clipId, String token) {
+    java.util.concurrent.atomic.AtomicReference<JsonNode> clip =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              clip.set(json(get("/api/v1/clips/" + clipId, token).body()));
+              return !"processing".equals(clip.get().get("status").asText());
+            });
+    return clip.get();
+  }
+
   public static JsonNode json(String body) {
     try {
       return Json.MAPPER.readTree(body);

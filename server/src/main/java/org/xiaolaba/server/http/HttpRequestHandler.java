@@ -306,6 +306,18 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     Router.Match m = match;
     Principal p = principal;
     String remote = remoteAddress(ctx);
+    java.util.function.BiFunction<byte[], Path, ApiRequest> build =
+        (bytes, file) ->
+            new ApiRequest(
+                req.method(),
+                uri.path(),
+                m.params(),
+                uri.parameters(),
+                req.headers(),
+                bytes,
+                file,
+                p,
+                remote);
     if (m.route().body() == Route.Body.UPLOAD) {
       UploadSink sink = upload;
       upload = null;
@@ -315,36 +327,12 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
                 if (err != null) {
                   respond(ctx, m.route().pattern(), errorResponse(storageError(err)));
                 } else {
-                  run(
-                      ctx,
-                      m,
-                      new ApiRequest(
-                          req.method(),
-                          uri.path(),
-                          m.params(),
-                          uri.parameters(),
-                          req.headers(),
-                          null,
-                          file,
-                          p,
-                          remote));
+                  run(ctx, m, build.apply(null, file));
                 }
               });
       return;
     }
-    run(
-        ctx,
-        m,
-        new ApiRequest(
-            req.method(),
-            uri.path(),
-            m.params(),
-            uri.parameters(),
-            req.headers(),
-            body,
-            null,
-            p,
-            remote));
+    run(ctx, m, build.apply(body, null));
   }
 
   private static Throwable storageError(Throwable err) {

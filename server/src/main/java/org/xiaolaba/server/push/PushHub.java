@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.redis.RedisHandle;
+import org.xiaolaba.config.redis.RedisSubscription;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamEntry;
 
@@ -55,23 +57,28 @@ public final class PushHub implements AutoCloseable {
   private final Clock clock;
   private final Map<String, Set<WebSocketSession>> byChannel = new ConcurrentHashMap<>();
   private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
-  private final RedisSubscriber subscriber;
+  private final RedisSubscription subscription;
 
   public PushHub(RedisHandle redis, AreaTree areas, ExecutorService blocking, Clock clock) {
     this.redis = redis;
     this.areas = areas;
     this.blocking = blocking;
     this.clock = clock;
-    this.subscriber =
-        new RedisSubscriber(
+    this.subscription =
+        new RedisSubscription(
             redis,
-            Map.of(
-                liveChannel(), this::onLive,
-                terminalChannel(), this::onTerminalCommand));
+            "push-hub-subscriber",
+            Map.of(liveChannel(), this::onLive, terminalChannel(), this::onTerminalCommand),
+            () ->
+                log.warn(
+                    "Live pushes sent while the Redis subscription was down were not delivered"
+                        + " live; clients recover them from their offsets"));
   }
 
   public void start() {
-    subscriber.start();
+    if (!subscription.start(Duration.ofSeconds(10))) {
+      log.warn("Not yet subscribed to Redis pub/sub after 10 s; live pushes start once it is");
+    }
   }
 
   public AreaTree areas() {
@@ -319,7 +326,7 @@ public final class PushHub implements AutoCloseable {
 
   @Override
   public void close() {
-    subscriber.close();
+    subscription.close();
   }
 
   private static String newId() {

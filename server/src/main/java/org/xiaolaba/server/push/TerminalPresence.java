@@ -40,7 +40,35 @@ public final class TerminalPresence {
       String state,
       String nowPlaying,
       Integer volume,
-      Long clockOffsetMs) {}
+      Long clockOffsetMs) {
+
+    static Terminal first(Principal p) {
+      return new Terminal(p.id(), p.name(), p.areas(), false, null, "idle", null, null, null);
+    }
+
+    /** The token's current name and areas (an admin may have changed them). */
+    Terminal named(Principal p) {
+      return new Terminal(
+          id, p.name(), p.areas(), online, lastSeen, state, nowPlaying, volume, clockOffsetMs);
+    }
+
+    Terminal seen(boolean isOnline, Instant at) {
+      return new Terminal(
+          id,
+          name,
+          areas,
+          isOnline,
+          at,
+          state,
+          isOnline ? nowPlaying : null,
+          volume,
+          clockOffsetMs);
+    }
+
+    Terminal reported(String newState, String playing, Integer vol, Long offset, Instant at) {
+      return new Terminal(id, name, areas, true, at, newState, playing, vol, offset);
+    }
+  }
 
   public TerminalPresence(RedisHandle redis, ExecutorService blocking, Clock clock) {
     this.redis = redis;
@@ -49,35 +77,11 @@ public final class TerminalPresence {
   }
 
   void connected(Principal p) {
-    update(
-        p,
-        t ->
-            new Terminal(
-                p.id(),
-                p.name(),
-                p.areas(),
-                true,
-                clock.instant(),
-                t == null ? "idle" : t.state(),
-                t == null ? null : t.nowPlaying(),
-                t == null ? null : t.volume(),
-                t == null ? null : t.clockOffsetMs()));
+    update(p, t -> t.seen(true, clock.instant()));
   }
 
   void disconnected(Principal p) {
-    update(
-        p,
-        t ->
-            new Terminal(
-                p.id(),
-                p.name(),
-                p.areas(),
-                false,
-                clock.instant(),
-                t == null ? null : t.state(),
-                null,
-                t == null ? null : t.volume(),
-                t == null ? null : t.clockOffsetMs()));
+    update(p, t -> t.seen(false, clock.instant()));
   }
 
   void status(Principal p, JsonNode msg) {
@@ -85,19 +89,7 @@ public final class TerminalPresence {
     String nowPlaying = msg.hasNonNull("nowPlaying") ? msg.get("nowPlaying").asText() : null;
     Integer volume = msg.hasNonNull("volume") ? msg.get("volume").asInt() : null;
     Long offset = msg.hasNonNull("clockOffsetMs") ? msg.get("clockOffsetMs").asLong() : null;
-    update(
-        p,
-        t ->
-            new Terminal(
-                p.id(),
-                p.name(),
-                p.areas(),
-                true,
-                clock.instant(),
-                state,
-                nowPlaying,
-                volume,
-                offset));
+    update(p, t -> t.reported(state, nowPlaying, volume, offset, clock.instant()));
   }
 
   private void update(Principal p, java.util.function.UnaryOperator<Terminal> change) {
@@ -105,7 +97,9 @@ public final class TerminalPresence {
       blocking.execute(
           () -> {
             try {
-              Terminal next = change.apply(read(p.id()));
+              Terminal known = read(p.id());
+              Terminal current = known == null ? Terminal.first(p) : known.named(p);
+              Terminal next = change.apply(current);
               redis.client().hset(key(), p.id(), Json.MAPPER.writeValueAsString(next));
             } catch (RuntimeException | JsonProcessingException e) {
               log.warn("Presence of terminal {} not recorded: {}", p.id(), e.getMessage());
