@@ -154,8 +154,10 @@ public final class XiaolabaServer implements AutoCloseable {
     TokenStore tokens = new TokenStore(b.redis, clock);
     b.generatedAdminToken = tokens.ensureAdmin(settings.admin().token(), areas.countyCode());
 
-    b.hub = new PushHub(b.redis, areas, b.blocking, clock);
+    b.hub = new PushHub(b.redis, areas, b.blocking, clock, b.clips::find);
     b.hub.start();
+    PushHub hub = b.hub;
+    b.clips.addListener(hub::publishClip);
     Gauge.builder("xiaolaba.websocket.connections", b.hub, PushHub::connections)
         .description("Open WebSocket connections on this node")
         .register(metrics);

@@ -17,12 +17,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.config.redis.RedisSubscription;
+import org.xiaolaba.media.Clip;
+import org.xiaolaba.server.auth.Principal;
+import org.xiaolaba.server.auth.Role;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamEntry;
 
@@ -36,6 +40,7 @@ public final class PushHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PushHub.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   static final int HISTORY_LENGTH = 1000;
+  static final String CLIP_PREFIX = "clip:";
 
   /** KEYS: stream keys. ARGV: data, maxlen, live channel, push id, then the channel names. */
   private static final String APPEND_AND_PUBLISH =
@@ -58,9 +63,16 @@ public final class PushHub implements AutoCloseable {
   private final Map<String, Set<WebSocketSession>> byChannel = new ConcurrentHashMap<>();
   private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
   private final RedisSubscription subscription;
+  private final Function<String, Optional<Clip>> clips;
 
-  public PushHub(RedisHandle redis, AreaTree areas, ExecutorService blocking, Clock clock) {
+  public PushHub(
+      RedisHandle redis,
+      AreaTree areas,
+      ExecutorService blocking,
+      Clock clock,
+      Function<String, Optional<Clip>> clips) {
     this.redis = redis;
+    this.clips = clips;
     this.areas = areas;
     this.blocking = blocking;
     this.clock = clock;
@@ -68,7 +80,10 @@ public final class PushHub implements AutoCloseable {
         new RedisSubscription(
             redis,
             "push-hub-subscriber",
-            Map.of(liveChannel(), this::onLive, terminalChannel(), this::onTerminalCommand),
+            Map.of(
+                liveChannel(), this::onLive,
+                terminalChannel(), this::onTerminalCommand,
+                clipChannel(), this::onClipEvent),
             () ->
                 log.warn(
                     "Live pushes sent while the Redis subscription was down were not delivered"
@@ -91,6 +106,10 @@ public final class PushHub implements AutoCloseable {
 
   String terminalChannel() {
     return redis.key("terminal-cmd");
+  }
+
+  String clipChannel() {
+    return redis.key("clip-events");
   }
 
   private String streamKey(String channel) {
@@ -204,8 +223,14 @@ public final class PushHub implements AutoCloseable {
 
   /** Checks a channel name a client asked for; null when it may subscribe, else the reason. */
   String refusal(String channel, WebSocketSession s) {
+    if (channel != null && channel.startsWith(CLIP_PREFIX)) {
+      Principal p = s.principal();
+      return p == null || p.role() == Role.TERMINAL
+          ? "only editors, broadcasters and admins may watch clips"
+          : null;
+    }
     if (channel == null || !channel.startsWith("area:")) {
-      return "channel '" + channel + "' is not one you may subscribe to; use area:CODE";
+      return "channel '" + channel + "' is not one you may subscribe to; use area:CODE or clip:ID";
     }
     String code = channel.substring(5);
     return areas.contains(code) ? null : "unknown area code '" + code + "'";
@@ -229,6 +254,55 @@ public final class PushHub implements AutoCloseable {
           }
           s.endReplay(channel, replay);
         });
+  }
+
+  // ---- clip progress (live only, no history) ----
+
+  /** Relays a clip's change to every node; called by the clip library on its worker threads. */
+  public void publishClip(Clip clip) {
+    redis.client().publish(clipChannel(), clip.id() + "\n" + clipFrame(clip));
+  }
+
+  private static String clipFrame(Clip clip) {
+    Map<String, Object> frame = new LinkedHashMap<>();
+    frame.put("type", "clip");
+    frame.put("channel", CLIP_PREFIX + clip.id());
+    frame.put("data", clip);
+    return Frames.write(frame);
+  }
+
+  /** Watches a clip: {@code subscribed}, the clip as it is now, then every change. */
+  void watchClip(WebSocketSession s, String channel) {
+    byChannel.computeIfAbsent(channel, k -> ConcurrentHashMap.newKeySet()).add(s);
+    String id = channel.substring(CLIP_PREFIX.length());
+    blocking.execute(
+        () -> {
+          Optional<Clip> clip = clips.apply(id);
+          if (clip.isEmpty()) {
+            s.unwatch(channel, "no clip with id '" + id + "'");
+            return;
+          }
+          s.send(Frames.subscribed(channel, true, null));
+          s.send(clipFrame(clip.get()));
+        });
+  }
+
+  private void onClipEvent(String message) {
+    int a = message.indexOf('\n');
+    if (a < 0) return;
+    Set<WebSocketSession> subs = byChannel.get(CLIP_PREFIX + message.substring(0, a));
+    if (subs == null || subs.isEmpty()) return;
+    ByteBuf frame = Unpooled.copiedBuffer(message.substring(a + 1), StandardCharsets.UTF_8);
+    try {
+      for (WebSocketSession s : subs) s.send(frame.retainedDuplicate());
+    } finally {
+      frame.release();
+    }
+  }
+
+  void unwatch(WebSocketSession s, String channel) {
+    Set<WebSocketSession> set = byChannel.get(channel);
+    if (set != null) set.remove(s);
   }
 
   /** What a subscriber missed: whether it could be recovered, and the frames in order. */

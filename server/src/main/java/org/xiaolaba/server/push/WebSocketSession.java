@@ -59,6 +59,22 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     this.presence = presence;
   }
 
+  Principal principal() {
+    return principal;
+  }
+
+  /** Stops watching a channel that turned out not to exist, and says why. */
+  void unwatch(String ch, String reason) {
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              channels.remove(ch);
+              hub.unwatch(this, ch);
+              error("bad-channel", reason);
+            });
+  }
+
   boolean isTerminal() {
     return principal != null && principal.role() == Role.TERMINAL;
   }
@@ -150,6 +166,11 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       if (!channels.contains(ch) && channels.size() >= MAX_SUBSCRIPTIONS) {
         error(
             "too-many-subscriptions", "at most " + MAX_SUBSCRIPTIONS + " channels per connection");
+        continue;
+      }
+      if (ch.startsWith(PushHub.CLIP_PREFIX)) {
+        channels.add(ch);
+        hub.watchClip(this, ch);
         continue;
       }
       String from =
