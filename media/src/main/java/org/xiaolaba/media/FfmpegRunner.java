@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -40,14 +39,7 @@ final class FfmpegRunner {
 
   FfmpegRunner(Path ffmpeg) {
     this.ffmpeg = ffmpeg;
-    AtomicInteger n = new AtomicInteger();
-    this.io =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "ffmpeg-io-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.io = Executors.newCachedThreadPool(DaemonThreads.named("ffmpeg-io"));
   }
 
   /** How one run ended. {@code stderrTail} holds the last part of what ffmpeg logged. */
@@ -184,10 +176,6 @@ final class FfmpegRunner {
   void close() {
     killAll();
     io.shutdownNow();
-  }
-
-  int runningCount() {
-    return running.size();
   }
 
   /** The last {@code capacity} characters appended, line by line. */

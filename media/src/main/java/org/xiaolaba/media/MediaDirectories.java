@@ -1,0 +1,157 @@
+package org.xiaolaba.media;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.errors.StorageFullException;
+
+/**
+ * The layout under {@code <dataDir>/media}: the renditions themselves, {@code incoming/} (the
+ * server streams uploads here), {@code sources/} (accepted uploads until processed, so a restart
+ * can resume them), {@code tmp/} (renditions being written) and {@code node-id}. All on one file
+ * system, so that every move into place is atomic.
+ */
+final class MediaDirectories {
+  private static final Logger log = LoggerFactory.getLogger(MediaDirectories.class);
+
+  /** The names of rendition files: {@code <sha256>-<profile>.<ext>}. */
+  private static final Pattern RENDITION_NAME =
+      Pattern.compile("[0-9a-f]{64}-[a-z0-9][a-z0-9_-]{0,31}\\.(?:mp3|m4a)");
+
+  private final Path root;
+  private final Path incoming;
+  private final Path sources;
+  private final Path tmp;
+
+  MediaDirectories(Path mediaDir) {
+    this.root = mediaDir.toAbsolutePath().normalize();
+    this.incoming = root.resolve("incoming");
+    this.sources = root.resolve("sources");
+    this.tmp = root.resolve("tmp");
+  }
+
+  Path root() {
+    return root;
+  }
+
+  Path incoming() {
+    return incoming;
+  }
+
+  void create() throws IOException {
+    for (Path dir : List.of(root, incoming, sources, tmp)) {
+      Files.createDirectories(dir);
+    }
+  }
+
+  /** This node's id, kept on disk so that after a restart it recognises its own clip leases. */
+  String nodeId() throws IOException {
+    Path file = root.resolve("node-id");
+    if (Files.isRegularFile(file)) {
+      String id = Files.readString(file, StandardCharsets.UTF_8).trim();
+      if (ClipIds.isValid(id)) return id;
+    }
+    String id = ClipIds.random();
+    Path written = temporaryFile("node-id.", "");
+    Files.writeString(written, id, StandardCharsets.UTF_8);
+    Files.move(written, file, StandardCopyOption.ATOMIC_MOVE);
+    return id;
+  }
+
+  /** Where an accepted upload waits until its clip is processed. */
+  Path source(String clipId) {
+    return sources.resolve(clipId);
+  }
+
+  Path sources() {
+    return sources;
+  }
+
+  /** A fresh name in {@code tmp/}; nothing is created. */
+  Path temporaryFile(String prefix, String suffix) {
+    return tmp.resolve(prefix + ClipIds.random() + suffix);
+  }
+
+  /**
+   * Deletes what an earlier run left in {@code tmp/} and {@code incoming/}: nothing there survives
+   * a restart usefully. Returns how many files went.
+   */
+  int emptyTemporaryDirectories() throws IOException {
+    return emptyDirectory(tmp) + emptyDirectory(incoming);
+  }
+
+  private static int emptyDirectory(Path dir) throws IOException {
+    int n = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(f)) {
+          Files.deleteIfExists(f);
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Where the rendition file of this name goes. */
+  Path rendition(String name) {
+    return root.resolve(name);
+  }
+
+  /**
+   * The rendition file of this name; empty for any other name, for anything outside the media
+   * directory, and for files that do not exist.
+   */
+  Optional<Path> existingRendition(String name) {
+    if (name == null || !RENDITION_NAME.matcher(name).matches()) return Optional.empty();
+    Path file = root.resolve(name).normalize();
+    if (!root.equals(file.getParent())) return Optional.empty();
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) return Optional.empty();
+    return Optional.of(file);
+  }
+
+  /** Moves atomically where the file systems allow; {@code incoming/} is meant to make it so. */
+  static void moveIn(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.warn("Could not delete {}: {}", file, e.toString());
+    }
+  }
+
+  /** A full disk is the operator's to fix and the client's to retry, unlike other I/O errors. */
+  static RuntimeException storageError(String what, IOException e) {
+    if (isDiskFull(e)) {
+      return new StorageFullException("the media disk is full: " + what, e);
+    }
+    return new UncheckedIOException(what + ": " + e.getMessage(), e);
+  }
+
+  static boolean isDiskFull(IOException e) {
+    String reason =
+        e instanceof FileSystemException fse && fse.getReason() != null
+            ? fse.getReason()
+            : String.valueOf(e.getMessage());
+    return reason.contains("No space left on device") || reason.contains("Disk quota exceeded");
+  }
+}
