@@ -46,7 +46,24 @@ public record Settings(
       String ffmpegPath, String ffprobePath, int workers, int queueSize, Duration timeout) {}
 
   public record Media(
-      ByteSize maxUploadSize, Duration maxDuration, Map<String, Profile> profiles) {}
+      ByteSize maxUploadSize,
+      Duration maxDuration,
+      Silence silence,
+      Bulletin bulletin,
+      Map<String, Profile> profiles) {}
+
+  /**
+   * Silence handling: leading and trailing stretches quieter than {@code thresholdDb} and at least
+   * {@code minDuration} long are trimmed; a clip whose integrated loudness is below {@code
+   * silentBelowLufs} is refused rather than amplified into noise.
+   */
+  public record Silence(double thresholdDb, Duration minDuration, double silentBelowLufs) {}
+
+  /**
+   * Bulletin audio: optional intro and outro jingles (audio files; empty for none) and the gap put
+   * between the items' clips.
+   */
+  public record Bulletin(String intro, String outro, Duration gap) {}
 
   /** One rendition profile: how audio is encoded for a channel (the horns or the app). */
   public record Profile(

@@ -53,6 +53,28 @@ final class SettingsValidator {
         m.maxUploadSize(),
         "expected a size above 0");
     positive("media.maxDuration", m.maxDuration());
+    Settings.Silence silence = m.silence();
+    check(
+        silence.thresholdDb() >= -90 && silence.thresholdDb() <= -20,
+        "media.silence.thresholdDb",
+        silence.thresholdDb(),
+        "expected -90 to -20 dB");
+    positive("media.silence.minDuration", silence.minDuration());
+    check(
+        silence.silentBelowLufs() >= -90 && silence.silentBelowLufs() <= -30,
+        "media.silence.silentBelowLufs",
+        silence.silentBelowLufs(),
+        "expected -90 to -30 LUFS");
+    Settings.Bulletin bulletin = m.bulletin();
+    jingle("media.bulletin.intro", bulletin.intro());
+    jingle("media.bulletin.outro", bulletin.outro());
+    check(
+        bulletin.gap() != null
+            && !bulletin.gap().isNegative()
+            && bulletin.gap().compareTo(Duration.ofSeconds(30)) <= 0,
+        "media.bulletin.gap",
+        bulletin.gap(),
+        "expected 0s to 30s");
     for (String required : new String[] {"loudspeaker", "app"}) {
       check(
           m.profiles().containsKey(required),
@@ -120,6 +142,15 @@ final class SettingsValidator {
         p.truePeakDb(),
         "expected -9 to 0 dBTP");
     range(key + ".highpassHz", p.highpassHz(), 0, 1000);
+  }
+
+  private static void jingle(String key, String path) {
+    if (path == null || path.isBlank()) return;
+    check(
+        java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path)),
+        key,
+        path,
+        "expected the path of an audio file, or empty for none");
   }
 
   private static void redisUrl(String url) {
