@@ -40,9 +40,11 @@ import org.xiaolaba.config.ffmpeg.FfmpegBinaries;
 import org.xiaolaba.config.ffmpeg.FfmpegLocator;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.media.ClipLibrary;
+import org.xiaolaba.scheduler.ItemService;
 import org.xiaolaba.scheduler.ProgramService;
 import org.xiaolaba.server.api.AreasApi;
 import org.xiaolaba.server.api.ClipsApi;
+import org.xiaolaba.server.api.ItemsApi;
 import org.xiaolaba.server.api.MediaApi;
 import org.xiaolaba.server.api.OpsApi;
 import org.xiaolaba.server.api.ProgramsApi;
@@ -187,6 +189,7 @@ public final class XiaolabaServer implements AutoCloseable {
     new ClipsApi(b.clips).register(router);
     new MediaApi(b.clips).register(router);
     new ProgramsApi(b.programs, access).register(router);
+    new ItemsApi(new ItemService(b.redis, areas, b.clips::find, clock), access).register(router);
     new PushesApi(b.hub, b.clips, areas, access).register(router);
     new TerminalsApi(presence).register(router);
 
