@@ -75,7 +75,21 @@ public record Settings(
       double truePeakDb,
       int highpassHz) {}
 
-  public record Scheduler(Duration leadTime, int nextRunsShown) {}
+  /**
+   * Scheduling: the lead time of {@code play}, how late a missed run may still play, how far ahead
+   * conflicts are checked, the daily bulletin's times, and quiet hours per area ({@code
+   * HH:mm-HH:mm}, may wrap midnight) during which only emergencies play.
+   */
+  public record Scheduler(
+      Duration leadTime,
+      int nextRunsShown,
+      Duration misfireGrace,
+      Duration conflictHorizon,
+      BulletinTimes bulletin,
+      Map<String, String> quietHours) {}
+
+  /** Quartz cron expressions, in {@code timezone}: when bulletins are prepared and pushed. */
+  public record BulletinTimes(String prepareCron, String pushCron) {}
 
   public record Http(ByteSize maxJsonSize, int blockingThreads, int blockingQueueSize) {}
 

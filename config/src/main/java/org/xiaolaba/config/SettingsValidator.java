@@ -93,6 +93,29 @@ final class SettingsValidator {
         s.scheduler().leadTime(),
         "expected at most 1h");
     range("scheduler.nextRunsShown", s.scheduler().nextRunsShown(), 1, 100);
+    positive("scheduler.misfireGrace", s.scheduler().misfireGrace());
+    positive("scheduler.conflictHorizon", s.scheduler().conflictHorizon());
+    check(
+        s.scheduler().conflictHorizon().compareTo(Duration.ofDays(366)) <= 0,
+        "scheduler.conflictHorizon",
+        s.scheduler().conflictHorizon(),
+        "expected at most 366d");
+    AreaTree quietAreas = s.areas() == null ? null : AreaTree.of(s.areas());
+    for (Map.Entry<String, String> q : s.scheduler().quietHours().entrySet()) {
+      String key = "scheduler.quietHours." + q.getKey();
+      check(
+          quietAreas != null && quietAreas.contains(q.getKey()),
+          key,
+          q.getKey(),
+          "expected a known area code");
+      check(
+          q.getValue() != null
+              && q.getValue().matches("([01]\\d|2[0-3]):[0-5]\\d-([01]\\d|2[0-3]):[0-5]\\d")
+              && !q.getValue().substring(0, 5).equals(q.getValue().substring(6)),
+          key,
+          q.getValue(),
+          "expected HH:mm-HH:mm, e.g. 22:00-06:00");
+    }
 
     Settings.Http h = s.http();
     range("http.maxJsonSize", h.maxJsonSize().bytes(), 1024, 64L * 1024 * 1024);

@@ -345,4 +345,31 @@ class SettingsValidationTest {
         .hasMessageContaining("'areas.children[0].children[0].children'")
         .hasMessageContaining("villages have no children");
   }
+
+  @Test
+  void quietHoursNeedAKnownAreaAndAnHourRange() throws IOException {
+    loadingFile("scheduler:\n  quietHours: { \"999999\": \"22:00-06:00\" }\n")
+        .hasMessageContaining("scheduler.quietHours.999999")
+        .hasMessageContaining("known area code");
+    loadingFile("scheduler:\n  quietHours: { \"320623\": \"10pm-6am\" }\n")
+        .hasMessageContaining("'10pm-6am'")
+        .hasMessageContaining("HH:mm-HH:mm");
+  }
+
+  @Test
+  void quietHoursThatWrapMidnightAreAccepted() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("q.yaml"), "scheduler:\n  quietHours: { \"320623\": \"22:00-06:00\" }\n");
+    org.assertj.core.api.Assertions.assertThat(
+            loader.load(Optional.of(file), Map.of()).scheduler().quietHours())
+        .containsEntry("320623", "22:00-06:00");
+  }
+
+  @Test
+  void aJingleThatIsNotAFileIsRefused() {
+    loadingEnv(Map.of("XIAOLABA_MEDIA_BULLETIN_INTRO", "/no/such/jingle.mp3"))
+        .hasMessageContaining("media.bulletin.intro")
+        .hasMessageContaining("audio file");
+  }
 }
