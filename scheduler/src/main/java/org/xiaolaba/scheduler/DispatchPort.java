@@ -13,4 +13,12 @@ public interface DispatchPort {
    * @return how many terminals the command reached on this node (for the as-run log)
    */
   int play(PlayCommand command);
+
+  /**
+   * Pushes a message to the app residents of {@code command.areas()}, written to each area
+   * channel's history.
+   *
+   * @return the push's id, for its delivery report
+   */
+  String push(PushCommand command);
 }

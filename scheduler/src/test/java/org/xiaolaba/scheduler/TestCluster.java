@@ -49,6 +49,14 @@ final class TestCluster implements AutoCloseable {
       return reached;
     }
 
+    final List<PushCommand> pushed = new CopyOnWriteArrayList<>();
+
+    @Override
+    public String push(PushCommand command) {
+      pushed.add(command);
+      return "push-" + pushed.size();
+    }
+
     long count(String programId) {
       return played.stream().filter(p -> p.command().programId().equals(programId)).count();
     }

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.xiaolaba.scheduler.DispatchPort;
 import org.xiaolaba.scheduler.PlayCommand;
+import org.xiaolaba.scheduler.PushCommand;
 
 /** The scheduler's dispatch port: a program run becomes a {@code play} frame for its terminals. */
 public final class TerminalDispatcher implements DispatchPort {
@@ -30,5 +31,11 @@ public final class TerminalDispatcher implements DispatchPort {
     frame.put("audio", audio);
     hub.sendToTerminals(c.areas(), Frames.write(frame));
     return presence.onlineIn(hub.areas(), c.areas());
+  }
+
+  @Override
+  public String push(PushCommand c) {
+    return hub.publish(
+        new PushRequest(c.areas(), c.kind(), c.title(), c.body(), null), c.audioUrl());
   }
 }
