@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.Settings;
+import org.xiaolaba.config.errors.ConflictException;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.OverloadedException;
 import org.xiaolaba.config.errors.StorageFullException;
@@ -25,8 +26,8 @@ import org.xiaolaba.config.redis.RedisHandle;
  * (uploads in), {@link ClipPipeline} (the bounded queue of clips), {@link ClipTranscoder} with
  * {@link LoudnessAnalysis} and {@link RenditionEncoder} (the per-clip stages), {@link ClipRecovery}
  * (what a restart finds), {@link ClipLeases} (which node works on which clip), {@link
- * BulletinAudio} (a bulletin's clips joined into one program) and {@link FfmpegHealth}; {@link
- * MediaDirectories} describes the layout on disk.
+ * BulletinAudio} (a bulletin's clips joined into one program), {@link ClipRemoval} (deleting) and
+ * {@link FfmpegHealth}; {@link MediaDirectories} describes the layout on disk.
  */
 public final class ClipLibrary implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClipLibrary.class);
@@ -45,6 +46,7 @@ public final class ClipLibrary implements AutoCloseable {
   private final ClipIngest ingest;
   private final ClipRecovery recovery;
   private final BulletinAudio bulletin;
+  private final ClipRemoval removal;
   private volatile boolean started;
   private volatile boolean closed;
 
@@ -84,6 +86,7 @@ public final class ClipLibrary implements AutoCloseable {
             directories,
             steps,
             settings.ffmpeg().workers());
+    this.removal = new ClipRemoval(store, directories);
   }
 
   private boolean isClosed() {
@@ -195,6 +198,20 @@ public final class ClipLibrary implements AutoCloseable {
     if (pipeline.isFull()) throw pipeline.overloaded();
     Path program = bulletin.assemble(clipIds == null ? List.of() : clipIds);
     return ingest(program, title);
+  }
+
+  /**
+   * Deletes a clip: its record and content-hash entry in Redis, then its rendition files, unless
+   * another clip made from the same bytes has them by now. Whether anything still plays the clip is
+   * for the caller to check first: programs live in the scheduler.
+   *
+   * @return false when there is no such clip
+   * @throws ConflictException while the clip is processing (its worker would write it back): it can
+   *     be deleted once it is ready or failed
+   */
+  public boolean delete(String id) {
+    if (!ClipIds.isValid(id)) return false;
+    return removal.delete(id);
   }
 
   public Optional<Clip> find(String id) {
