@@ -91,7 +91,8 @@ final class ClipIngest {
     }
   }
 
-  private static String cleanTitle(String title) {
+  /** The title as stored: control characters out, trimmed, "Untitled" when empty. */
+  static String cleanTitle(String title) {
     String t = title == null ? "" : title.replaceAll("\\p{Cntrl}", " ").strip();
     if (t.isEmpty()) return "Untitled";
     if (t.codePointCount(0, t.length()) > MAX_TITLE_LENGTH) {

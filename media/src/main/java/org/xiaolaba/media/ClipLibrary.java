@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.Settings;
+import org.xiaolaba.config.errors.ConflictException;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.OverloadedException;
 import org.xiaolaba.config.errors.StorageFullException;
@@ -24,8 +25,9 @@ import org.xiaolaba.config.redis.RedisHandle;
  * <p>This class is the front door and the lifecycle; the work is done by {@link ClipIngest}
  * (uploads in), {@link ClipPipeline} (the bounded queue of clips), {@link ClipTranscoder} with
  * {@link LoudnessAnalysis} and {@link RenditionEncoder} (the per-clip stages), {@link ClipRecovery}
- * (what a restart finds), {@link ClipLeases} (which node works on which clip) and {@link
- * FfmpegHealth}; {@link MediaDirectories} describes the layout on disk.
+ * (what a restart finds), {@link ClipLeases} (which node works on which clip), {@link
+ * BulletinAudio} (a bulletin's clips joined into one program), {@link ClipRemoval} (deleting) and
+ * {@link FfmpegHealth}; {@link MediaDirectories} describes the layout on disk.
  */
 public final class ClipLibrary implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClipLibrary.class);
@@ -43,6 +45,8 @@ public final class ClipLibrary implements AutoCloseable {
   private final ClipPipeline pipeline;
   private final ClipIngest ingest;
   private final ClipRecovery recovery;
+  private final BulletinAudio bulletin;
+  private final ClipRemoval removal;
   private volatile boolean started;
   private volatile boolean closed;
 
@@ -75,6 +79,14 @@ public final class ClipLibrary implements AutoCloseable {
             settings.ffmpeg(), transcoder, store, leases, directories, updates, this::isClosed);
     this.ingest = new ClipIngest(store, directories, pipeline, updates, minFreeBytes);
     this.recovery = new ClipRecovery(store, directories, leases, pipeline, updates);
+    this.bulletin =
+        new BulletinAudio(
+            settings.media().bulletin(),
+            store::get,
+            directories,
+            steps,
+            settings.ffmpeg().workers());
+    this.removal = new ClipRemoval(store, directories);
   }
 
   private boolean isClosed() {
@@ -145,13 +157,61 @@ public final class ClipLibrary implements AutoCloseable {
     Objects.requireNonNull(uploadedFile, "uploadedFile");
     if (closed || !started) {
       MediaDirectories.deleteQuietly(uploadedFile); // refused or not, the upload is ours
-      if (closed) {
-        throw new OverloadedException(
-            "the server is shutting down", ClipPipeline.RETRY_AFTER_SECONDS);
-      }
-      throw new IllegalStateException("the clip library is not started");
+      requireRunning();
     }
     return ingest.accept(uploadedFile, title);
+  }
+
+  private void requireRunning() {
+    if (closed) {
+      throw new OverloadedException(
+          "the server is shutting down", ClipPipeline.RETRY_AFTER_SECONDS);
+    }
+    if (!started) throw new IllegalStateException("the clip library is not started");
+  }
+
+  /**
+   * Assembles a bulletin's audio and processes it like an upload: the intro jingle ({@code
+   * media.bulletin.intro}), the clips in this order and the outro jingle ({@code
+   * media.bulletin.outro}), with {@code media.bulletin.gap} of silence between each two, become one
+   * program that is checked, normalised as a whole and rendered for every profile. Each clip is
+   * read from its best rendition (normally {@code app}).
+   *
+   * <p>Blocks while ffmpeg joins the parts (well under a second per minute of audio), on the
+   * caller's thread; the rest happens on the workers, like any clip. At most {@code ffmpeg.workers}
+   * assemblies run at once.
+   *
+   * @return the new clip ({@code processing}), or the existing one when the same bulletin was
+   *     assembled before (the same clips, jingles and gap make the same bytes); it keeps its first
+   *     title
+   * @throws InvalidInputException naming the field: {@code clipIds[i]} for a clip that is unknown,
+   *     still processing, failed or without audio on disk; {@code clipIds} for an empty list when
+   *     no jingle is configured, or too many clips; {@code title} for an overlong title
+   * @throws org.xiaolaba.config.ConfigException when a configured jingle is not readable audio
+   * @throws OverloadedException when the queue is full or as many bulletins are being assembled as
+   *     there are workers
+   * @throws StorageFullException when the disk has no room
+   */
+  public Clip assembleBulletin(List<String> clipIds, String title) {
+    requireRunning();
+    ClipIngest.cleanTitle(title); // refused before any work
+    if (pipeline.isFull()) throw pipeline.overloaded();
+    Path program = bulletin.assemble(clipIds == null ? List.of() : clipIds);
+    return ingest(program, title);
+  }
+
+  /**
+   * Deletes a clip: its record and content-hash entry in Redis, then its rendition files, unless
+   * another clip made from the same bytes has them by now. Whether anything still plays the clip is
+   * for the caller to check first: programs live in the scheduler.
+   *
+   * @return false when there is no such clip
+   * @throws ConflictException while the clip is processing (its worker would write it back): it can
+   *     be deleted once it is ready or failed
+   */
+  public boolean delete(String id) {
+    if (!ClipIds.isValid(id)) return false;
+    return removal.delete(id);
   }
 
   public Optional<Clip> find(String id) {

@@ -149,6 +149,31 @@ final class MediaFixtures {
     return s.equals("-inf") ? Double.NEGATIVE_INFINITY : Double.parseDouble(s);
   }
 
+  private static final Pattern SILENCE = Pattern.compile("silence_duration: ([\\d.]+)");
+
+  /** The lengths of the silences (below -50 dB, at least {@code minSeconds}) in {@code file}. */
+  static List<Double> silences(Path file, double minSeconds) {
+    String out =
+        run(
+            List.of(
+                ffmpeg(),
+                "-nostdin",
+                "-hide_banner",
+                "-i",
+                file.toString(),
+                "-map",
+                "0:a:0",
+                "-af",
+                "silencedetect=n=-50dB:d=" + minSeconds,
+                "-f",
+                "null",
+                "-"));
+    List<Double> found = new ArrayList<>();
+    Matcher m = SILENCE.matcher(out);
+    while (m.find()) found.add(Double.parseDouble(m.group(1)));
+    return found;
+  }
+
   /** A named pipe: opening it for writing blocks until someone opens it for reading. */
   static Path fifo(Path dir, String name) {
     Path p = dir.resolve(name);

@@ -161,6 +161,21 @@ public final class ProgramService implements AutoCloseable {
     return store.all().stream().map(p -> p.view(now, n)).toList();
   }
 
+  /**
+   * The programs that play this clip and still have a run to come, oldest first: what deleting the
+   * clip would break. Programs whose last run has passed do not count.
+   */
+  public List<Program> programsUsingClip(String clipId) {
+    if (clipId == null) return List.of();
+    Instant now = clock.instant();
+    int n = settings.scheduler().nextRunsShown();
+    return store.all().stream()
+        .filter(p -> clipId.equals(p.clipId()))
+        .filter(p -> p.rule().nextAfter(now).isPresent())
+        .map(p -> p.view(now, n))
+        .toList();
+  }
+
   /** Deletes the program and unarms it on every node; false when there was no such program. */
   public boolean delete(String id) {
     requireStarted();

@@ -186,7 +186,7 @@ public final class XiaolabaServer implements AutoCloseable {
         .register(router);
     new AreasApi(areas).register(router);
     new TokensApi(tokens, areas).register(router);
-    new ClipsApi(b.clips).register(router);
+    new ClipsApi(b.clips, b.programs).register(router);
     new MediaApi(b.clips).register(router);
     new ProgramsApi(b.programs, access).register(router);
     new ItemsApi(new ItemService(b.redis, areas, b.clips::find, clock), access).register(router);

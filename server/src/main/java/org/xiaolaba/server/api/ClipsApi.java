@@ -6,22 +6,32 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.xiaolaba.config.errors.ConflictException;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.media.Clip;
 import org.xiaolaba.media.ClipLibrary;
+import org.xiaolaba.scheduler.Program;
+import org.xiaolaba.scheduler.ProgramService;
 import org.xiaolaba.server.auth.Role;
 import org.xiaolaba.server.http.ApiRequest;
 import org.xiaolaba.server.http.ApiResponse;
 import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
 
-/** Editors upload audio; anyone with a token can follow a clip to ready and find its renditions. */
+/**
+ * Editors upload audio; anyone with a token can follow a clip to ready and find its renditions.
+ * Editors delete clips that no program with a run to come plays.
+ */
 public final class ClipsApi {
   private final ClipLibrary library;
+  private final ProgramService programs;
 
-  public ClipsApi(ClipLibrary library) {
+  public ClipsApi(ClipLibrary library, ProgramService programs) {
     this.library = library;
+    this.programs = programs;
   }
 
   public void register(Router router) {
@@ -36,7 +46,14 @@ public final class ClipsApi {
                 Route.Body.NONE,
                 this::get,
                 Role.EDITOR,
-                Role.BROADCASTER));
+                Role.BROADCASTER))
+        .add(
+            Route.of(
+                HttpMethod.DELETE,
+                "/api/v1/clips/{id}",
+                Route.Body.NONE,
+                this::delete,
+                Role.EDITOR));
   }
 
   private ApiResponse upload(ApiRequest r) throws IOException {
@@ -67,8 +84,40 @@ public final class ClipsApi {
   }
 
   private ApiResponse get(ApiRequest r) {
+    return ApiResponse.ok(find(r.param("id")));
+  }
+
+  /**
+   * 204 once the clip and its files are gone; 409 naming the programs with a run to come that play
+   * it, or while it is still processing. A program created between the check and the deletion finds
+   * the clip gone when it fires, and logs that run with the error.
+   */
+  private ApiResponse delete(ApiRequest r) {
     String id = r.param("id");
-    return ApiResponse.ok(
-        library.find(id).orElseThrow(() -> new NotFoundException("no clip with id '" + id + "'")));
+    Clip clip = find(id);
+    List<Program> using = programs.programsUsingClip(clip.id());
+    if (!using.isEmpty()) {
+      throw new ConflictException(
+          "clip '"
+              + clip.id()
+              + "' is played by "
+              + using.size()
+              + " program(s) with runs to come ("
+              + using.stream()
+                  .map(p -> "'" + p.title() + "' " + p.id())
+                  .collect(Collectors.joining(", "))
+              + "); delete those programs first",
+          using.stream().map(Program::id).toList());
+    }
+    if (!library.delete(clip.id())) throw notFound(id);
+    return ApiResponse.empty(HttpResponseStatus.NO_CONTENT);
+  }
+
+  private Clip find(String id) {
+    return library.find(id).orElseThrow(() -> notFound(id));
+  }
+
+  private static NotFoundException notFound(String id) {
+    return new NotFoundException("no clip with id '" + id + "'");
   }
 }

@@ -1,0 +1,105 @@
+package org.xiaolaba.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.xiaolaba.scheduler.TestCluster.request;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which programs still need a clip: those that play it and have a run to come. The clock stands in
+ * 2031 and is moved by the test, so nothing created here fires.
+ */
+class ProgramsUsingClipTest {
+  static final Instant NOW = Instant.parse("2031-01-01T00:00:00Z");
+
+  final TestCluster cluster = new TestCluster();
+  final MovableClock clock = new MovableClock(NOW);
+  ProgramService service;
+
+  @BeforeEach
+  void startOneNode() {
+    cluster.readyClip("news");
+    cluster.readyClip("weather");
+    service = cluster.node(Map.of(), clock).service();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    cluster.close();
+  }
+
+  private static List<String> ids(List<Program> programs) {
+    return programs.stream().map(Program::id).toList();
+  }
+
+  @Test
+  void programsWithARunToComeThatPlayTheClipAreListedAndNoOthers() {
+    Program daily = service.create(request("news", Schedule.daily("07:00")));
+    Program once = service.create(request("news", Schedule.once("2031-01-01T10:00:00+08:00")));
+    service.create(request("weather", Schedule.daily("07:00")));
+
+    List<Program> using = service.programsUsingClip("news");
+
+    assertThat(ids(using)).containsExactlyInAnyOrder(daily.id(), once.id());
+    assertThat(using).allSatisfy(p -> assertThat(p.nextRuns()).isNotEmpty());
+    assertThat(service.programsUsingClip("unknown")).isEmpty();
+    assertThat(service.programsUsingClip(null)).isEmpty();
+  }
+
+  @Test
+  void aProgramWhoseLastRunHasPassedNoLongerCounts() {
+    Program daily = service.create(request("news", Schedule.daily("07:00")));
+    service.create(request("news", Schedule.once("2031-01-01T10:00:00+08:00")));
+
+    clock.move(Duration.ofHours(3)); // past 10:00 in Shanghai
+
+    assertThat(ids(service.programsUsingClip("news"))).containsExactly(daily.id());
+  }
+
+  @Test
+  void aDeletedProgramNoLongerCounts() {
+    Program daily = service.create(request("news", Schedule.daily("07:00")));
+
+    service.delete(daily.id());
+
+    assertThat(service.programsUsingClip("news")).isEmpty();
+  }
+
+  /** A clock that stands still until the test moves it. */
+  static final class MovableClock extends Clock {
+    private final AtomicReference<Instant> now;
+
+    MovableClock(Instant start) {
+      this.now = new AtomicReference<>(start);
+    }
+
+    void move(Duration by) {
+      now.updateAndGet(i -> i.plus(by));
+    }
+
+    @Override
+    public Instant instant() {
+      return now.get();
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return Clock.fixed(instant(), zone);
+    }
+  }
+}
