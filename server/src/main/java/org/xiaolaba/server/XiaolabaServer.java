@@ -40,9 +40,11 @@ import org.xiaolaba.config.ffmpeg.FfmpegBinaries;
 import org.xiaolaba.config.ffmpeg.FfmpegLocator;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.media.ClipLibrary;
+import org.xiaolaba.scheduler.BulletinService;
 import org.xiaolaba.scheduler.ItemService;
 import org.xiaolaba.scheduler.ProgramService;
 import org.xiaolaba.server.api.AreasApi;
+import org.xiaolaba.server.api.BulletinsApi;
 import org.xiaolaba.server.api.ClipsApi;
 import org.xiaolaba.server.api.ItemsApi;
 import org.xiaolaba.server.api.MediaApi;
@@ -73,6 +75,7 @@ public final class XiaolabaServer implements AutoCloseable {
   private final ClipLibrary clips;
   private final PushHub hub;
   private final ProgramService programs;
+  private final BulletinService bulletins;
   private final ThreadPoolExecutor blocking;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
@@ -84,6 +87,7 @@ public final class XiaolabaServer implements AutoCloseable {
     this.clips = b.clips;
     this.hub = b.hub;
     this.programs = b.programs;
+    this.bulletins = b.bulletins;
     this.blocking = b.blocking;
     this.boss = b.boss;
     this.workers = b.workers;
@@ -97,6 +101,7 @@ public final class XiaolabaServer implements AutoCloseable {
     ClipLibrary clips;
     PushHub hub;
     ProgramService programs;
+    BulletinService bulletins;
     ThreadPoolExecutor blocking;
     EventLoopGroup boss;
     EventLoopGroup workers;
@@ -165,15 +170,14 @@ public final class XiaolabaServer implements AutoCloseable {
         .register(metrics);
     TerminalPresence presence = new TerminalPresence(b.redis, b.blocking, clock);
 
-    b.programs =
-        new ProgramService(
-            settings,
-            b.redis,
-            areas,
-            b.clips::find,
-            new TerminalDispatcher(b.hub, presence),
-            clock);
+    TerminalDispatcher dispatcher = new TerminalDispatcher(b.hub, presence);
+    ItemService items = new ItemService(b.redis, areas, b.clips::find, clock);
+    b.bulletins =
+        new BulletinService(
+            settings, b.redis, areas, items, b.clips::find, b.clips::assembleBulletin, dispatcher, clock);
+    b.programs = new ProgramService(settings, b.redis, areas, b.clips::find, dispatcher, clock);
     b.programs.start();
+    b.bulletins.start(b.programs.nodeId());
 
     AreaAccess access = new AreaAccess(areas);
     Router router = new Router();
@@ -189,7 +193,8 @@ public final class XiaolabaServer implements AutoCloseable {
     new ClipsApi(b.clips, b.programs).register(router);
     new MediaApi(b.clips).register(router);
     new ProgramsApi(b.programs, access).register(router);
-    new ItemsApi(new ItemService(b.redis, areas, b.clips::find, clock), access).register(router);
+    new ItemsApi(items, access).register(router);
+    new BulletinsApi(b.bulletins, access).register(router);
     new PushesApi(b.hub, b.clips, areas, access).register(router);
     new TerminalsApi(presence).register(router);
 
@@ -261,6 +266,7 @@ public final class XiaolabaServer implements AutoCloseable {
     log.info("Shutting down: no new connections; closing WebSockets with 1001");
     if (serverChannel != null) serverChannel.close().syncUninterruptibly();
     if (hub != null) hub.closeAll();
+    if (bulletins != null) bulletins.close();
     if (programs != null) programs.close();
     if (clips != null) clips.close();
     if (hub != null) hub.close();
