@@ -79,6 +79,7 @@ public final class ItemService {
     String key = key(item.id());
     redis.client().set(key, write(item));
     redis.client().sadd(dayKey(item.date()), item.id());
+    if (item.clipId() != null) redis.client().sadd(clipKey(item.clipId()), item.id());
     log.info(
         "Item {} ({} '{}') drafted for {} in {}",
         item.id(),
@@ -145,6 +146,8 @@ public final class ItemService {
       redis.client().srem(dayKey(before.date()), id);
       redis.client().sadd(dayKey(after.date()), id);
     }
+    if (before.clipId() != null) redis.client().srem(clipKey(before.clipId()), id);
+    if (after.clipId() != null) redis.client().sadd(clipKey(after.clipId()), id);
     return after;
   }
 
@@ -188,6 +191,23 @@ public final class ItemService {
           "item " + id + " changed while being deleted; try again", List.of(id));
     }
     redis.client().srem(dayKey(item.date()), id);
+    if (item.clipId() != null) redis.client().srem(clipKey(item.clipId()), id);
+  }
+
+  /**
+   * Items that will read {@code clipId} out in a bulletin: not withdrawn, dated {@code from} or
+   * later. Deleting the clip would leave those bulletins without it.
+   */
+  public List<Item> usingClip(String clipId, LocalDate from) {
+    List<Item> out = new ArrayList<>();
+    for (String id : redis.client().smembers(clipKey(clipId))) {
+      find(id)
+          .filter(i -> clipId.equals(i.clipId()))
+          .filter(i -> i.state() != ItemState.WITHDRAWN && !i.date().isBefore(from))
+          .ifPresent(out::add);
+    }
+    out.sort(Comparator.comparing(Item::date).thenComparing(Item::id));
+    return out;
   }
 
   /**
@@ -274,6 +294,10 @@ public final class ItemService {
 
   private String key(String id) {
     return redis.key("item:" + id);
+  }
+
+  private String clipKey(String clipId) {
+    return redis.key("items:clip:" + clipId);
   }
 
   private String dayKey(LocalDate date) {

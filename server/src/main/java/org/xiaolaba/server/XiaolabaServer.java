@@ -190,7 +190,7 @@ public final class XiaolabaServer implements AutoCloseable {
         .register(router);
     new AreasApi(areas).register(router);
     new TokensApi(tokens, areas).register(router);
-    new ClipsApi(b.clips, b.programs).register(router);
+    new ClipsApi(b.clips, b.programs, items, settings.zone()).register(router);
     new MediaApi(b.clips).register(router);
     new ProgramsApi(b.programs, access).register(router);
     new ItemsApi(items, access).register(router);

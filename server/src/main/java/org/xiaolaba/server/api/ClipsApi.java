@@ -8,7 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import org.xiaolaba.config.errors.ConflictException;
+import org.xiaolaba.scheduler.Item;
+import org.xiaolaba.scheduler.ItemService;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.media.Clip;
@@ -23,13 +27,17 @@ import org.xiaolaba.server.http.Router;
 
 /**
  * Editors upload audio; anyone with a token can follow a clip to ready and find its renditions.
- * Editors delete clips that no program with a run to come plays.
+ * Editors delete clips that no program with a run to come plays and no bulletin to come reads out.
  */
 public final class ClipsApi {
   private final ClipLibrary library;
   private final ProgramService programs;
+  private final ItemService items;
+  private final ZoneId zone;
 
-  public ClipsApi(ClipLibrary library, ProgramService programs) {
+  public ClipsApi(ClipLibrary library, ProgramService programs, ItemService items, ZoneId zone) {
+    this.items = items;
+    this.zone = zone;
     this.library = library;
     this.programs = programs;
   }
@@ -108,6 +116,14 @@ public final class ClipsApi {
                   .collect(Collectors.joining(", "))
               + "); delete those programs first",
           using.stream().map(Program::id).toList());
+    }
+    List<Item> items = this.items.usingClip(clip.id(), LocalDate.now(zone));
+    if (!items.isEmpty()) {
+      throw new ConflictException(
+          "clip '" + clip.id() + "' is read out in the bulletins of " + items.size() + " item(s) ("
+              + items.stream().map(i -> "'" + i.title() + "' " + i.id() + " on " + i.date()).collect(Collectors.joining(", "))
+              + "); withdraw them or change their clip first",
+          items.stream().map(Item::id).toList());
     }
     if (!library.delete(clip.id())) throw notFound(id);
     return ApiResponse.empty(HttpResponseStatus.NO_CONTENT);
