@@ -177,18 +177,20 @@ final class SettingsValidator {
   }
 
   private static void redisUrl(String url) {
+    // Messages show the URL without its password: they end up in logs.
+    String shown = url.replaceAll("//[^@/]*@", "//***@");
     String allowed = "expected redis://[user:pass@]host:port[/db] or rediss://…";
     try {
       URI u = new URI(url);
       check(
           ("redis".equals(u.getScheme()) || "rediss".equals(u.getScheme())) && u.getHost() != null,
           "redis.url",
-          url,
+          shown,
           allowed);
       String path = u.getPath() == null ? "" : u.getPath();
-      check(path.isEmpty() || path.matches("/\\d{1,2}"), "redis.url", url, allowed);
+      check(path.isEmpty() || path.matches("/\\d{1,2}"), "redis.url", shown, allowed);
     } catch (URISyntaxException e) {
-      throw ConfigException.badValue("redis.url", url, allowed);
+      throw ConfigException.badValue("redis.url", shown, allowed);
     }
   }
 

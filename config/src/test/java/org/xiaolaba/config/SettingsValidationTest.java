@@ -372,4 +372,12 @@ class SettingsValidationTest {
         .hasMessageContaining("media.bulletin.intro")
         .hasMessageContaining("audio file");
   }
+
+  @Test
+  void aBadRedisUrlIsShownWithoutItsPassword() {
+    loadingEnv(Map.of("XIAOLABA_REDIS_URL", "http://admin:s3cret@db:6379"))
+        .hasMessageContaining("redis.url")
+        .hasMessageContaining("//***@db:6379")
+        .hasMessageNotContaining("s3cret");
+  }
 }

@@ -41,6 +41,7 @@ public final class PushHub implements AutoCloseable {
   private static final SecureRandom RANDOM = new SecureRandom();
   static final int HISTORY_LENGTH = 1000;
   static final String CLIP_PREFIX = "clip:";
+  static final int MAX_BODY_CHARS = 100_000;
 
   /** KEYS: stream keys. ARGV: data, maxlen, live channel, push id, then the channel names. */
   private static final String APPEND_AND_PUBLISH =
@@ -166,8 +167,9 @@ public final class PushHub implements AutoCloseable {
       throw new InvalidInputException("title", "title is required");
     if (req.title().length() > 200)
       throw new InvalidInputException("title", "title is longer than 200 characters");
-    if (req.body() != null && req.body().length() > 20_000)
-      throw new InvalidInputException("body", "body is longer than 20000 characters");
+    // A bulletin digest holds many items; it is still far below a connection's outbound bound.
+    if (req.body() != null && req.body().length() > MAX_BODY_CHARS)
+      throw new InvalidInputException("body", "body is longer than " + MAX_BODY_CHARS + " characters");
     if (req.kind() != null
         && !Set.of("policy", "news", "notice", "bulletin").contains(req.kind())) {
       throw new InvalidInputException(
