@@ -14,6 +14,14 @@ public enum Priority {
     return name().toLowerCase(Locale.ROOT);
   }
 
+  /**
+   * True when a run of this priority takes over from a run of {@code other}: a higher priority
+   * does, and a new emergency takes over from an earlier one.
+   */
+  boolean preempts(Priority other) {
+    return compareTo(other) > 0 || (this == EMERGENCY && other == EMERGENCY);
+  }
+
   /** Parses {@code normal|high|emergency} (any case); empty for anything else. */
   public static Optional<Priority> parse(String text) {
     if (text == null) return Optional.empty();

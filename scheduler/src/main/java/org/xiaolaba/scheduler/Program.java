@@ -7,15 +7,19 @@ import java.util.List;
 /**
  * A stored program as the API shows it. {@code schedule} is normalised (days upper case, {@code
  * once} with seconds); {@code nextRuns} are the upcoming start instants in the program's time zone,
- * as many as {@code scheduler.nextRunsShown}.
+ * as many as {@code scheduler.nextRunsShown}, within {@code startDate} and {@code endDate}. Either
+ * {@code clipId} or {@code source} is set.
  */
 public record Program(
     String id,
     String title,
     String clipId,
+    String source,
     List<String> areas,
     String priority,
     String timezone,
     Schedule schedule,
+    String startDate,
+    String endDate,
     Instant createdAt,
     List<OffsetDateTime> nextRuns) {}

@@ -33,7 +33,11 @@ import org.xiaolaba.config.errors.InvalidInputException;
  * Cron} follows Quartz's {@link CronExpression} evaluated in the zone.
  */
 public sealed interface ProgramRule
-    permits ProgramRule.Once, ProgramRule.Daily, ProgramRule.Weekly, ProgramRule.Cron {
+    permits ProgramRule.Once,
+        ProgramRule.Daily,
+        ProgramRule.Weekly,
+        ProgramRule.Cron,
+        ProgramRule.Bounded {
 
   ZoneId zone();
 
@@ -154,6 +158,42 @@ public sealed interface ProgramRule
     @Override
     public String toString() {
       return "Cron[" + expression + " in " + zone + "]";
+    }
+  }
+
+  /**
+   * Another rule's runs that fall on or after {@code startDate} and on or before {@code endDate},
+   * days on the wall clock of the rule's zone; either bound may be null (open).
+   */
+  record Bounded(ProgramRule rule, LocalDate startDate, LocalDate endDate) implements ProgramRule {
+    public Bounded {
+      if (rule instanceof Bounded) throw new IllegalArgumentException("already bounded");
+      if (startDate != null && endDate != null && endDate.isBefore(startDate)) {
+        throw new IllegalArgumentException("endDate " + endDate + " is before " + startDate);
+      }
+    }
+
+    @Override
+    public ZoneId zone() {
+      return rule.zone();
+    }
+
+    @Override
+    public Optional<Instant> nextAfter(Instant after) {
+      Instant from = after;
+      if (startDate != null) {
+        Instant first = startDate.atStartOfDay(zone()).toInstant().minusNanos(1);
+        if (first.isAfter(from)) from = first;
+      }
+      Optional<Instant> next = rule.nextAfter(from);
+      if (endDate == null) return next;
+      Instant end = endDate.plusDays(1).atStartOfDay(zone()).toInstant();
+      return next.filter(i -> i.isBefore(end));
+    }
+
+    @Override
+    public Schedule toSchedule() {
+      return rule.toSchedule();
     }
   }
 

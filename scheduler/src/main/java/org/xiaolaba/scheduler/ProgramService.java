@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.HashSet;
 import java.util.List;
@@ -20,20 +21,19 @@ import org.xiaolaba.config.Settings;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.config.redis.RedisHandle;
-import org.xiaolaba.media.Clip;
-import org.xiaolaba.media.ClipStatus;
-import org.xiaolaba.media.Rendition;
 
 /**
- * Programs: validated, stored in Redis, and fired by this node's in-memory Quartz.
+ * Programs: validated, checked against the others (conflicts, quiet hours), stored in Redis, and
+ * fired by this node's in-memory Quartz.
  *
  * <p>Every node arms every program: one Quartz trigger per program, for its next run, firing a lead
  * time before the run's start (at once when that is already past but the start is not). When it
  * fires, the node claims the run in Redis ({@code SET NX} on program and run instant); the one node
- * that wins resolves the clip, hands {@code play} to the {@link DispatchPort} and writes the run to
- * the as-run log; the others lose silently. Either way the node then arms the following run.
- * Creating and deleting publishes a change event that every node applies to its own Quartz; a node
- * that loses the event channel resyncs everything from Redis when it is back.
+ * that wins hands it to {@link RunDispatcher} (audio, preemption, {@code play}, as-run log); the
+ * others lose silently. Either way the node then arms the following run. Runs that came due while
+ * no node was up are caught up by {@link MisfirePolicy}. Creating and deleting publishes a change
+ * event that every node applies to its own Quartz; a node that loses the event channel resyncs
+ * everything from Redis when it is back.
  *
  * <p>Methods block on Redis: call them off event loops.
  */
@@ -43,29 +43,26 @@ public final class ProgramService implements AutoCloseable {
   /** Quartz threads per node: firing is short (a claim, a lookup, a dispatch, a write). */
   static final int QUARTZ_THREADS = 4;
 
-  /**
-   * A run whose instant passed longer ago than this when it comes up is skipped rather than played
-   * late.
-   */
-  static final Duration MISFIRE_GRACE = Duration.ofMinutes(5);
-
   /** How long {@link #start} waits for the change channel before going on without it. */
   static final Duration SUBSCRIBE_WAIT = Duration.ofSeconds(5);
 
-  /** A run dispatched more than this after its start is marked late. */
-  static final Duration LATE_AFTER = Duration.ofSeconds(1);
-
-  static final String LOUDSPEAKER = "loudspeaker";
-
   private final Settings settings;
-  private final ClipLookup clips;
   private final DispatchPort dispatch;
   private final Clock clock;
   private final Duration leadTime;
+  private final Duration horizon;
   private final String nodeId;
   private final ProgramStore store;
   private final ProgramValidator validator;
   private final ProgramEvents events;
+  private final AreaOverlap areas;
+  private final AsRunLog asRun;
+  private final ConflictCheck conflicts;
+  private final QuietHours quietHours;
+  private final MisfirePolicy misfires;
+  private final RunDispatcher runs;
+  private final TerminalPlays terminalPlays;
+  private final EmergencyService emergencies;
 
   /** The latest run this node has fired per program, so it never arms a run twice. */
   private final Map<String, Instant> fired = new ConcurrentHashMap<>();
@@ -83,29 +80,45 @@ public final class ProgramService implements AutoCloseable {
   public ProgramService(
       Settings settings,
       RedisHandle redis,
-      AreaTree areas,
+      AreaTree areaTree,
       ClipLookup clips,
       DispatchPort dispatch,
-      Clock clock) {
+      Clock clock,
+      BulletinLookup bulletins) {
     this.settings = settings;
-    this.clips = clips;
     this.dispatch = dispatch;
     this.clock = clock;
     this.leadTime = settings.scheduler().leadTime();
+    this.horizon = settings.scheduler().conflictHorizon();
     this.nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
     ObjectMapper json = Json.mapper();
+    ZoneId zone = settings.zone();
+    this.areas = new AreaOverlap(areaTree);
     this.store = new ProgramStore(redis, json);
-    this.validator = new ProgramValidator(areas, clips, settings.zone());
+    this.validator = new ProgramValidator(areaTree, clips, zone);
     this.events = new ProgramEvents(redis, json, nodeId, new EventListener());
+    this.asRun = new AsRunLog(redis, json, areas, zone);
+    this.conflicts = new ConflictCheck(store, areas);
+    this.quietHours = new QuietHours(settings.scheduler().quietHours(), areas, zone);
+    this.misfires = new MisfirePolicy(settings.scheduler().misfireGrace(), store, asRun, nodeId);
+    Preemption preemption = new Preemption(redis, json, areas);
+    RunAudio audio = new RunAudio(clips, bulletins, areaTree);
+    this.runs = new RunDispatcher(audio, preemption, dispatch, asRun, clock);
+    this.terminalPlays = new TerminalPlays(store, preemption, audio, asRun, areas, zone, clock);
+    this.emergencies =
+        new EmergencyService(
+            redis, json, validator, runs, preemption, dispatch, asRun, zone, clock);
   }
 
   /**
-   * Starts Quartz, subscribes to program changes and arms every stored program. Returns once this
-   * node is ready to fire.
+   * Starts Quartz, subscribes to program changes, arms every stored program (catching up runs
+   * missed while no node was up) and offers terminals their upcoming plays. Returns once this node
+   * is ready to fire.
    */
   public synchronized void start() {
     if (triggers != null) throw new IllegalStateException("already started");
     if (closed) throw new IllegalStateException("closed");
+    store.ensureIndexed();
     triggers = ProgramTriggers.start(nodeId, QUARTZ_THREADS, this::fire);
     if (!events.start(SUBSCRIBE_WAIT)) {
       log.warn(
@@ -114,6 +127,7 @@ public final class ProgramService implements AutoCloseable {
           nodeId);
     }
     int armed = resync();
+    dispatch.attach(terminalPlays);
     log.info(
         "Program scheduler started on node {}: {} programs armed in Quartz, lead time {}",
         nodeId,
@@ -121,7 +135,10 @@ public final class ProgramService implements AutoCloseable {
         leadTime);
   }
 
-  /** Validates, stores, arms here and tells the other nodes. Nothing is stored when invalid. */
+  /**
+   * Validates, checks quiet hours and conflicts, stores, arms here and tells the other nodes.
+   * Nothing is stored when refused.
+   */
   public Program create(ProgramRequest req) {
     requireStarted();
     Instant now = clock.instant();
@@ -131,19 +148,30 @@ public final class ProgramService implements AutoCloseable {
             UUID.randomUUID().toString(),
             v.title(),
             v.clipId(),
+            v.source(),
             List.copyOf(v.areas()),
             v.priority().json(),
             v.zone().getId(),
             v.rule().toSchedule(),
+            v.startDate() == null ? null : v.startDate().toString(),
+            v.endDate() == null ? null : v.endDate().toString(),
+            v.durationMs(),
             now);
-    store.save(p);
+    Instant until = now.plus(horizon);
+    List<RunWindows.Window> ours = RunWindows.windows(p.rule(), p.playLength(), now, until);
+    quietHours.check(v.priority(), p.areas(), ours, v.zone());
+    store.saveChecked(
+        p,
+        areas.related(p.areas()),
+        () -> conflicts.check(v.priority(), p.areas(), ours, now, until, v.zone()));
     Optional<Instant> next = arm(p, now);
     publish(ProgramEvents.Type.CREATED, p.id());
     log.info(
-        "Program {} \"{}\" created for {} ({}, {}); next run {}",
+        "Program {} \"{}\" created for {} ({}, {}, {}); next run {}",
         p.id(),
         p.title(),
         p.areas(),
+        p.priority(),
         describe(p.schedule()),
         p.timezone(),
         next.map(i -> i.atZone(v.zone()).toOffsetDateTime().toString()).orElse("none"));
@@ -176,10 +204,16 @@ public final class ProgramService implements AutoCloseable {
         .toList();
   }
 
+  /** Emergency broadcasts, which play now over everything. */
+  public EmergencyService emergencies() {
+    return emergencies;
+  }
+
   /** Deletes the program and unarms it on every node; false when there was no such program. */
   public boolean delete(String id) {
     requireStarted();
     if (id == null || !store.delete(id)) return false;
+    asRun.expireRuns(id);
     unarm(id);
     publish(ProgramEvents.Type.DELETED, id);
     log.info("Program {} deleted; unarmed here and on every node (change event sent)", id);
@@ -191,19 +225,32 @@ public final class ProgramService implements AutoCloseable {
     if (programId == null || !store.exists(programId)) {
       throw new NotFoundException("program " + programId + " not found");
     }
-    return store.runs(programId);
+    return asRun.runs(programId);
+  }
+
+  /**
+   * Everything that ran (or was to run) on {@code date} (a day in the configured zone) in, above or
+   * below {@code area}: programs and emergencies, by scheduled instant.
+   */
+  public List<AsRunEntry> asRunDay(String area, LocalDate date) {
+    if (area == null || !areas.tree().contains(area)) {
+      throw new InvalidInputException("area", "unknown area code \"" + area + "\"");
+    }
+    if (date == null) throw new InvalidInputException("date", "a date yyyy-MM-dd is required");
+    return asRun.day(area, date);
+  }
+
+  /**
+   * The plays a terminal in {@code terminalAreas} should hold: runs dispatched to it that have not
+   * ended, and runs still to come before {@code until}, by start.
+   */
+  public List<PlayCommand> upcomingFor(List<String> terminalAreas, Instant until) {
+    return terminalPlays.upcomingFor(terminalAreas, until);
   }
 
   /** Records that {@code terminalId} started playing run {@code runId}. */
   public void confirmPlaying(String runId, String terminalId) {
-    if (runId == null || !runId.matches(".+:\\d+")) {
-      throw new InvalidInputException(
-          "runId", "expected a run id (programId:epochMillis); got \"" + runId + "\"");
-    }
-    if (terminalId == null || terminalId.isBlank()) {
-      throw new InvalidInputException("terminalId", "a terminal id is required");
-    }
-    store.confirm(runId, terminalId);
+    terminalPlays.confirmPlaying(runId, terminalId);
     log.debug("Terminal {} confirmed playing run {}", terminalId, runId);
   }
 
@@ -257,27 +304,20 @@ public final class ProgramService implements AutoCloseable {
 
   /**
    * Arms the program's first run after {@code from} (and after any run this node already fired).
-   * Returns the run armed, or empty when there is none and the program is unarmed.
+   * Runs between then and now are misfires: the latest within the grace is armed to play late at
+   * once, older ones are logged missed. Returns the run armed, or empty when there is none.
    */
   private Optional<Instant> arm(StoredProgram p, Instant from) {
+    Instant now = clock.instant();
+    Instant last = fired.get(p.id());
+    Instant after = last != null && last.isAfter(from) ? last : from;
+    ProgramRule rule = p.rule();
+    MisfirePolicy.Plan misfired = misfires.plan(rule, after, now);
+    misfires.recordMissed(p, misfired, now);
+    Optional<Instant> next = misfired.late().or(() -> rule.nextAfter(latest(after, now)));
     synchronized (armLock) {
       ProgramTriggers t = triggers;
       if (t == null || closed) return Optional.empty();
-      Instant now = clock.instant();
-      Instant after = from;
-      Instant last = fired.get(p.id());
-      if (last != null && last.isAfter(after)) after = last;
-      ProgramRule rule = p.rule();
-      Optional<Instant> next = rule.nextAfter(after);
-      if (next.isPresent() && next.get().isBefore(now.minus(MISFIRE_GRACE))) {
-        log.warn(
-            "Program {}: run {} passed more than {} ago and is skipped; arming the next run after"
-                + " now",
-            p.id(),
-            next.get(),
-            MISFIRE_GRACE);
-        next = rule.nextAfter(now);
-      }
       known.put(p.id(), p);
       if (next.isEmpty()) {
         t.unarm(p.id());
@@ -290,8 +330,19 @@ public final class ProgramService implements AutoCloseable {
       if (t.arm(p.id(), run, fireAt)) {
         log.debug("Program {}: run {} armed; play goes out at {}", p.id(), run, fireAt);
       }
+      if (misfired.late().isPresent()) {
+        log.warn(
+            "Program {}: run {} passed while no node was running; it plays late, now (grace {})",
+            p.id(),
+            run,
+            misfires.grace());
+      }
       return next;
     }
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
   }
 
   private void unarm(String programId) {
@@ -303,16 +354,25 @@ public final class ProgramService implements AutoCloseable {
     }
   }
 
-  /** Arms every stored program and unarms what is no longer stored; returns how many are armed. */
+  /**
+   * Arms every stored program and unarms what is no longer stored; returns how many are armed. Each
+   * program looks back for misfires to its last recorded run (or its creation), at most the
+   * conflict horizon.
+   */
   private int resync() {
     Instant now = clock.instant();
     List<StoredProgram> all = store.all();
+    Map<String, Instant> lastRecorded =
+        asRun.lastScheduled(all.stream().map(StoredProgram::id).toList());
+    Instant horizonAgo = now.minus(horizon);
     Set<String> ids = new HashSet<>();
     int armed = 0;
     for (StoredProgram p : all) {
       ids.add(p.id());
+      Instant from =
+          latest(latest(horizonAgo, p.createdAt()), lastRecorded.getOrDefault(p.id(), horizonAgo));
       try {
-        if (arm(p, now).isPresent()) armed++;
+        if (arm(p, from).isPresent()) armed++;
       } catch (RuntimeException e) {
         log.error("Program {} could not be armed: {}", p.id(), e.getMessage(), e);
       }
@@ -386,7 +446,7 @@ public final class ProgramService implements AutoCloseable {
             run,
             programId);
       } else {
-        dispatchRun(program, run);
+        runs.dispatch(program, run);
       }
     } catch (RuntimeException e) {
       log.error(
@@ -426,77 +486,6 @@ public final class ProgramService implements AutoCloseable {
           run,
           e.toString(),
           e);
-    }
-  }
-
-  /** This node won the claim: play the clip and write the run, whatever happens. */
-  private void dispatchRun(StoredProgram p, Instant run) {
-    ZoneId zone = p.zone();
-    String runId = p.id() + ":" + run.toEpochMilli();
-    Instant dispatchedAt = null;
-    int reached = 0;
-    String error = null;
-    try {
-      Optional<Clip> clip = clips.find(p.clipId());
-      Rendition loudspeaker = clip.map(Clip::renditions).map(r -> r.get(LOUDSPEAKER)).orElse(null);
-      if (clip.isEmpty()) {
-        error = "clip " + p.clipId() + " no longer exists";
-      } else if (clip.get().status() != ClipStatus.READY) {
-        error =
-            "clip "
-                + p.clipId()
-                + " is "
-                + clip.get().status().json()
-                + (clip.get().error() == null ? "" : " (" + clip.get().error() + ")")
-                + ", not ready to play";
-      } else if (loudspeaker == null || loudspeaker.url() == null) {
-        error = "clip " + p.clipId() + " has no loudspeaker rendition";
-      } else {
-        Long duration = clip.get().durationMs();
-        PlayCommand command =
-            new PlayCommand(
-                p.id(),
-                runId,
-                p.title(),
-                p.areas(),
-                run,
-                p.priority(),
-                loudspeaker.url(),
-                duration == null ? 0L : duration);
-        reached = dispatch.play(command);
-        dispatchedAt = clock.instant();
-      }
-    } catch (RuntimeException e) {
-      error = "dispatch failed: " + e;
-      log.error(
-          "Run {} of program {}: dispatch failed; the run is logged with the error",
-          runId,
-          p.id(),
-          e);
-    }
-    boolean late = dispatchedAt != null && dispatchedAt.isAfter(run.plus(LATE_AFTER));
-    ProgramRun record =
-        new ProgramRun(
-            runId,
-            run.atZone(zone).toOffsetDateTime(),
-            dispatchedAt == null ? null : dispatchedAt.atZone(zone).toOffsetDateTime(),
-            reached,
-            List.of(),
-            late,
-            false,
-            error);
-    store.appendRun(p.id(), record);
-    if (error == null) {
-      log.info(
-          "Run {} of program {} \"{}\" dispatched to {} terminals for its start at {}{}",
-          runId,
-          p.id(),
-          p.title(),
-          reached,
-          run.atZone(zone).toOffsetDateTime(),
-          late ? " (late: already past its start)" : "");
-    } else if (!error.startsWith("dispatch failed")) { // that one was logged with its cause
-      log.warn("Run {} of program {} did not go out: {}", runId, p.id(), error);
     }
   }
 

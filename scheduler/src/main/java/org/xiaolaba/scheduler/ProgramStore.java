@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.errors.OverloadedException;
 import org.xiaolaba.config.redis.RedisHandle;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.AbstractTransaction;
@@ -19,30 +22,30 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.params.SetParams;
 
 /**
- * Programs, runs and claims in Redis. Keys (after the configured prefix):
+ * Programs, their area index and run claims in Redis. Keys (after the configured prefix):
  *
  * <ul>
  *   <li>{@code programs}: set of program ids;
  *   <li>{@code program:<id>}: the program, JSON ({@link StoredProgram});
- *   <li>{@code runs:<id>}: the as-run log, a list of {@link ProgramRun} JSON, oldest first, capped
- *       at {@link #RUNS_KEPT};
- *   <li>{@code run:<runId>:confirmed}: set of terminal ids that confirmed playing the run;
+ *   <li>{@code programs:area:<code>:<priority>}: ids of the programs of that priority filed under
+ *       that area (one of the program's own areas), so the programs near an area are found without
+ *       reading them all;
  *   <li>{@code claim:<id>:<epochMillis>}: who dispatched that run; set once ({@code SET NX}).
  * </ul>
  *
- * All calls block; callers keep them off event loops.
+ * The as-run log is {@link AsRunLog}'s. All calls block; callers keep them off event loops.
  */
 final class ProgramStore {
   private static final Logger log = LoggerFactory.getLogger(ProgramStore.class);
 
-  /** Runs kept per program; older ones drop off. */
-  static final int RUNS_KEPT = 1000;
-
-  /** How long a claim, a confirmation set and a deleted program's runs are kept. */
+  /** How long a claim is kept. */
   static final Duration CLAIM_TTL = Duration.ofDays(7);
 
-  static final Duration CONFIRMATIONS_TTL = Duration.ofDays(30);
-  static final Duration DELETED_RUNS_TTL = Duration.ofDays(30);
+  /** Attempts at a checked save while other programs keep landing near it. */
+  static final int SAVE_ATTEMPTS = 5;
+
+  /** Bump when the area index changes shape: nodes then rebuild it at start. */
+  private static final String INDEX_VERSION = "1";
 
   private final RedisHandle redis;
   private final JedisPooled client;
@@ -62,25 +65,36 @@ final class ProgramStore {
     return redis.key("programs");
   }
 
-  private String runsKey(String id) {
-    return redis.key("runs:" + id);
-  }
-
-  private String confirmedKey(String runId) {
-    return redis.key("run:" + runId + ":confirmed");
+  private String indexKey(String area, Priority priority) {
+    return redis.key("programs:area:" + area + ":" + priority.json());
   }
 
   String claimKey(String programId, Instant run) {
     return redis.key("claim:" + programId + ":" + run.toEpochMilli());
   }
 
-  void save(StoredProgram p) {
-    String body = write(p);
-    try (AbstractTransaction tx = client.multi()) {
-      tx.set(programKey(p.id()), body);
-      tx.sadd(idsKey(), p.id());
-      tx.exec();
+  /**
+   * Saves the program unless, between {@code check} and the write, another program of its priority
+   * was filed under one of {@code watchedAreas}: then {@code check} runs again on what is there
+   * now. {@code check} throws to refuse; nothing is written then.
+   */
+  void saveChecked(StoredProgram p, Collection<String> watchedAreas, Runnable check) {
+    String[] watched =
+        watchedAreas.stream().map(a -> indexKey(a, p.rank())).distinct().toArray(String[]::new);
+    for (int attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
+      try (AbstractTransaction tx = client.transaction(false)) {
+        if (watched.length > 0) tx.watch(watched);
+        check.run();
+        tx.multi();
+        tx.set(programKey(p.id()), write(p));
+        tx.sadd(idsKey(), p.id());
+        for (String area : p.areas()) tx.sadd(indexKey(area, p.rank()), p.id());
+        if (tx.exec() != null) return;
+      }
+      log.debug("Program {}: a program landed nearby while checking; checking again", p.id());
     }
+    throw new OverloadedException(
+        "programs for these areas are changing too fast to check for conflicts; try again", 1);
   }
 
   Optional<StoredProgram> find(String id) {
@@ -94,28 +108,66 @@ final class ProgramStore {
 
   /** Every stored program, oldest first. */
   List<StoredProgram> all() {
-    Set<String> ids = client.smembers(idsKey());
-    List<Response<String>> bodies = new ArrayList<>(ids.size());
-    List<String> order = new ArrayList<>(ids);
-    try (AbstractPipeline p = client.pipelined()) {
-      for (String id : order) bodies.add(p.get(programKey(id)));
-      p.sync();
-    }
-    List<StoredProgram> out = new ArrayList<>(ids.size());
-    for (int i = 0; i < order.size(); i++) {
-      String body = bodies.get(i).get();
-      if (body != null) read(order.get(i), body).ifPresent(out::add);
-    }
+    List<StoredProgram> out = findAll(client.smembers(idsKey()));
     out.sort(Comparator.comparing(StoredProgram::createdAt).thenComparing(StoredProgram::id));
     return out;
   }
 
-  /** Removes the program; its runs stay readable in Redis for a while, for the as-run log. */
+  /** The programs of these ids that exist, in no particular order. */
+  List<StoredProgram> findAll(Collection<String> ids) {
+    List<String> order = new ArrayList<>(ids);
+    List<Response<String>> bodies = new ArrayList<>(order.size());
+    try (AbstractPipeline p = client.pipelined()) {
+      for (String id : order) bodies.add(p.get(programKey(id)));
+      p.sync();
+    }
+    List<StoredProgram> out = new ArrayList<>(order.size());
+    for (int i = 0; i < order.size(); i++) {
+      String body = bodies.get(i).get();
+      if (body != null) read(order.get(i), body).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /** Ids of the programs of {@code priorities} filed under any of {@code areas}. */
+  Set<String> idsFiledUnder(Collection<String> areas, Collection<Priority> priorities) {
+    List<Response<Set<String>>> sets = new ArrayList<>();
+    try (AbstractPipeline p = client.pipelined()) {
+      for (String area : areas) {
+        for (Priority priority : priorities) sets.add(p.smembers(indexKey(area, priority)));
+      }
+      p.sync();
+    }
+    Set<String> ids = new HashSet<>();
+    for (Response<Set<String>> s : sets) ids.addAll(s.get());
+    return ids;
+  }
+
+  /** Files programs stored before the area index existed; once per index version. */
+  void ensureIndexed() {
+    String marker = redis.key("programs:index-version");
+    if (INDEX_VERSION.equals(client.get(marker))) return;
+    List<StoredProgram> all = all();
+    if (all.isEmpty()) return; // nothing to file; new programs file themselves
+    try (AbstractPipeline p = client.pipelined()) {
+      for (StoredProgram program : all) {
+        for (String area : program.areas()) p.sadd(indexKey(area, program.rank()), program.id());
+      }
+      p.set(marker, INDEX_VERSION);
+      p.sync();
+    }
+    log.info("Filed {} programs in the area index", all.size());
+  }
+
+  /** Removes the program and its index entries; its runs stay readable for a while. */
   boolean delete(String id) {
+    Optional<StoredProgram> p = find(id);
     try (AbstractTransaction tx = client.multi()) {
       Response<Long> removed = tx.del(programKey(id));
       tx.srem(idsKey(), id);
-      tx.expire(runsKey(id), DELETED_RUNS_TTL.toSeconds());
+      if (p.isPresent()) {
+        for (String area : p.get().areas()) tx.srem(indexKey(area, p.get().rank()), id);
+      }
       tx.exec();
       return removed.get() > 0;
     }
@@ -131,56 +183,16 @@ final class ProgramStore {
     return "OK".equals(ok);
   }
 
-  void appendRun(String programId, ProgramRun run) {
-    String key = runsKey(programId);
+  /** Which of these runs of the program some node has claimed. */
+  Set<Instant> claimed(String programId, List<Instant> runs) {
+    List<Response<Boolean>> found = new ArrayList<>(runs.size());
     try (AbstractPipeline p = client.pipelined()) {
-      p.rpush(key, write(run));
-      p.ltrim(key, -RUNS_KEPT, -1);
+      for (Instant run : runs) found.add(p.exists(claimKey(programId, run)));
       p.sync();
     }
-  }
-
-  /** The as-run log, oldest first, with each run's confirmations. */
-  List<ProgramRun> runs(String programId) {
-    List<String> bodies = client.lrange(runsKey(programId), 0, -1);
-    List<ProgramRun> runs = new ArrayList<>(bodies.size());
-    for (String body : bodies) {
-      try {
-        runs.add(json.readValue(body, ProgramRun.class));
-      } catch (JsonProcessingException e) {
-        log.warn("Skipping an unreadable run of program {}: {}", programId, e.getOriginalMessage());
-      }
-    }
-    List<Response<Set<String>>> confirmed = new ArrayList<>(runs.size());
-    try (AbstractPipeline p = client.pipelined()) {
-      for (ProgramRun r : runs) confirmed.add(p.smembers(confirmedKey(r.runId())));
-      p.sync();
-    }
-    List<ProgramRun> out = new ArrayList<>(runs.size());
-    for (int i = 0; i < runs.size(); i++) {
-      ProgramRun r = runs.get(i);
-      List<String> terminals = confirmed.get(i).get().stream().sorted().toList();
-      out.add(
-          new ProgramRun(
-              r.runId(),
-              r.scheduledAt(),
-              r.dispatchedAt(),
-              r.terminalsReached(),
-              terminals,
-              r.late(),
-              r.missed(),
-              r.error()));
-    }
+    Set<Instant> out = new HashSet<>();
+    for (int i = 0; i < runs.size(); i++) if (found.get(i).get()) out.add(runs.get(i));
     return out;
-  }
-
-  void confirm(String runId, String terminalId) {
-    String key = confirmedKey(runId);
-    try (AbstractPipeline p = client.pipelined()) {
-      p.sadd(key, terminalId);
-      p.expire(key, CONFIRMATIONS_TTL.toSeconds());
-      p.sync();
-    }
   }
 
   private String write(Object value) {

@@ -1,7 +1,9 @@
 package org.xiaolaba.scheduler;
 
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,6 +12,7 @@ import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.media.Clip;
 import org.xiaolaba.media.ClipStatus;
+import org.xiaolaba.media.Rendition;
 
 /**
  * Checks a {@link ProgramRequest} field by field, in the order the fields are listed, and throws
@@ -18,15 +21,20 @@ import org.xiaolaba.media.ClipStatus;
  */
 final class ProgramValidator {
   static final int MAX_TITLE = 200;
+  static final String LOUDSPEAKER = "loudspeaker";
 
   /** A request that passed: every field present, parsed and normalised. */
   record Valid(
       String title,
       String clipId,
+      String source,
       List<String> areas,
       Priority priority,
       ZoneId zone,
-      ProgramRule rule) {}
+      ProgramRule rule,
+      LocalDate startDate,
+      LocalDate endDate,
+      Long durationMs) {}
 
   private final AreaTree areas;
   private final ClipLookup clips;
@@ -43,32 +51,88 @@ final class ProgramValidator {
       throw new InvalidInputException(null, "expected a program: title, clipId, areas, schedule");
     }
     String title = title(req.title());
-    if (req.source() != null) {
-      throw new InvalidInputException(
-          "source",
-          "source \""
-              + req.source()
-              + "\" is not supported yet (the daily bulletin comes later); use clipId");
-    }
-    String clipId = clip(req.clipId());
+    String source = source(req.source(), req.clipId());
+    Clip clip = source == null ? clip(req.clipId()) : null;
     List<String> areaCodes = areaCodes(req.areas());
     Priority priority = priority(req.priority());
     ZoneId zone = zone(req.timezone());
     ProgramRule rule = ProgramRule.parse(req.schedule(), zone);
-    if (rule.nextAfter(now).isEmpty()) {
-      if (rule instanceof ProgramRule.Once once) {
-        throw new InvalidInputException(
-            "schedule.once",
-            once.at() + " is in the past (now is " + now.atZone(zone).toOffsetDateTime() + ")");
-      }
+    LocalDate startDate = date("startDate", req.startDate());
+    LocalDate endDate = date("endDate", req.endDate());
+    if (startDate != null && endDate != null && endDate.isBefore(startDate)) {
       throw new InvalidInputException(
-          rule instanceof ProgramRule.Cron ? "schedule.cron" : "schedule",
-          "the schedule never fires after now (" + now.atZone(zone).toOffsetDateTime() + ")");
+          "endDate", "endDate " + endDate + " is before startDate " + startDate);
     }
-    return new Valid(title, clipId, areaCodes, priority, zone, rule);
+    requireARun(rule, now);
+    if (startDate != null || endDate != null) {
+      rule = new ProgramRule.Bounded(rule, startDate, endDate);
+      if (rule.nextAfter(now).isEmpty()) {
+        LocalDate today = LocalDate.ofInstant(now, zone);
+        if (endDate != null && endDate.isBefore(today)) {
+          throw new InvalidInputException(
+              "endDate", "endDate " + endDate + " is in the past (today is " + today + ")");
+        }
+        throw new InvalidInputException(
+            "schedule",
+            "the schedule has no run between startDate "
+                + (startDate == null ? "(none)" : startDate)
+                + " and endDate "
+                + (endDate == null ? "(none)" : endDate));
+      }
+    }
+    return new Valid(
+        title,
+        clip == null ? null : clip.id(),
+        source,
+        areaCodes,
+        priority,
+        zone,
+        rule,
+        startDate,
+        endDate,
+        clip == null ? null : clip.durationMs());
   }
 
-  private static String title(String title) {
+  private static void requireARun(ProgramRule rule, Instant now) {
+    if (rule.nextAfter(now).isPresent()) return;
+    ZoneId zone = rule.zone();
+    if (rule instanceof ProgramRule.Once once) {
+      throw new InvalidInputException(
+          "schedule.once",
+          once.at() + " is in the past (now is " + now.atZone(zone).toOffsetDateTime() + ")");
+    }
+    throw new InvalidInputException(
+        rule instanceof ProgramRule.Cron ? "schedule.cron" : "schedule",
+        "the schedule never fires after now (" + now.atZone(zone).toOffsetDateTime() + ")");
+  }
+
+  /** The source, or null for a clip; refuses both or neither. */
+  private static String source(String source, String clipId) {
+    if (source == null) return null;
+    String s = source.strip();
+    if (!StoredProgram.BULLETIN.equals(s)) {
+      throw new InvalidInputException(
+          "source",
+          "expected \"bulletin\" (the day's bulletin of each area); got \"" + source + "\"");
+    }
+    if (clipId != null) {
+      throw new InvalidInputException(
+          "source", "give either clipId or source \"bulletin\", not both");
+    }
+    return s;
+  }
+
+  private static LocalDate date(String field, String text) {
+    if (text == null) return null;
+    try {
+      return LocalDate.parse(text.strip());
+    } catch (DateTimeParseException e) {
+      throw new InvalidInputException(
+          field, "expected a date yyyy-MM-dd, e.g. 2026-12-01; got \"" + text + "\"");
+    }
+  }
+
+  static String title(String title) {
     if (title == null || title.isBlank()) {
       throw new InvalidInputException("title", "a title is required");
     }
@@ -81,9 +145,10 @@ final class ProgramValidator {
     return t;
   }
 
-  private String clip(String clipId) {
+  Clip clip(String clipId) {
     if (clipId == null || clipId.isBlank()) {
-      throw new InvalidInputException("clipId", "a clipId is required: the clip to play");
+      throw new InvalidInputException(
+          "clipId", "a clipId (the clip to play) or source \"bulletin\" is required");
     }
     String id = clipId.strip();
     Clip clip =
@@ -96,10 +161,24 @@ final class ProgramValidator {
               + " failed processing and cannot be played"
               + (clip.error() == null ? "" : ": " + clip.error()));
     }
-    return id;
+    if (clip.status() != ClipStatus.READY) {
+      throw new InvalidInputException(
+          "clipId",
+          "clip "
+              + id
+              + " is "
+              + clip.status().json()
+              + ", not ready; schedule it once it is ready");
+    }
+    Rendition loudspeaker = clip.renditions() == null ? null : clip.renditions().get(LOUDSPEAKER);
+    if (loudspeaker == null || loudspeaker.url() == null) {
+      throw new InvalidInputException(
+          "clipId", "clip " + id + " has no loudspeaker rendition to play");
+    }
+    return clip;
   }
 
-  private List<String> areaCodes(List<String> codes) {
+  List<String> areaCodes(List<String> codes) {
     if (codes == null || codes.isEmpty()) {
       throw new InvalidInputException(
           "areas", "at least one area code is required (county, town or village)");

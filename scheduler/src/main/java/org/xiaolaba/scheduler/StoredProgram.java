@@ -1,6 +1,8 @@
 package org.xiaolaba.scheduler;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.List;
@@ -8,24 +10,59 @@ import java.util.List;
 /**
  * A program as kept in Redis (JSON at {@code program:<id>}): what was validated, without anything
  * derived from "now". New fields must be optional so older records still read.
+ *
+ * @param durationMs the clip's length when the program was created (null for a bulletin or an older
+ *     record), used to tell whether play windows overlap
  */
 record StoredProgram(
     String id,
     String title,
     String clipId,
+    String source,
     List<String> areas,
     String priority,
     String timezone,
     Schedule schedule,
+    String startDate,
+    String endDate,
+    Long durationMs,
     Instant createdAt) {
+
+  static final String BULLETIN = "bulletin";
+
+  /**
+   * How long a bulletin program is assumed to play when checking conflicts and quiet hours: its
+   * audio is assembled each morning, so its length is unknown when the program is created. Ten
+   * minutes covers a village's usual digest of a handful of items.
+   */
+  static final Duration ASSUMED_BULLETIN_LENGTH = Duration.ofMinutes(10);
 
   ZoneId zone() {
     return ZoneId.of(timezone);
   }
 
-  /** The rule; stored schedules were validated, so this does not throw for them. */
+  boolean isBulletin() {
+    return BULLETIN.equals(source);
+  }
+
+  Priority rank() {
+    return Priority.parse(priority).orElse(Priority.NORMAL);
+  }
+
+  /** How long one run plays, as far as is known when scheduling. */
+  Duration playLength() {
+    if (isBulletin() || durationMs == null) return ASSUMED_BULLETIN_LENGTH;
+    return Duration.ofMillis(durationMs);
+  }
+
+  /** The rule, bounded by the start and end dates; stored schedules were validated. */
   ProgramRule rule() {
-    return ProgramRule.parse(schedule, zone());
+    ProgramRule rule = ProgramRule.parse(schedule, zone());
+    if (startDate == null && endDate == null) return rule;
+    return new ProgramRule.Bounded(
+        rule,
+        startDate == null ? null : LocalDate.parse(startDate),
+        endDate == null ? null : LocalDate.parse(endDate));
   }
 
   Program view(Instant now, int nextRunsShown) {
@@ -34,6 +71,8 @@ record StoredProgram(
         rule().nextRunsAfter(now, nextRunsShown).stream()
             .map(i -> i.atZone(zone).toOffsetDateTime())
             .toList();
-    return new Program(id, title, clipId, areas, priority, timezone, schedule, createdAt, next);
+    return new Program(
+        id, title, clipId, source, areas, priority, timezone, schedule, startDate, endDate,
+        createdAt, next);
   }
 }

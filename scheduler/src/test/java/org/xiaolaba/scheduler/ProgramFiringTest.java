@@ -25,6 +25,15 @@ class ProgramFiringTest {
   static final Clock CLOCK = Clock.systemUTC();
   static final Map<String, String> LEAD_1S = Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "1s");
 
+  static final List<String> VILLAGES =
+      List.of(
+          "320623100201",
+          "320623100202",
+          "320623101201",
+          "320623101202",
+          "320623102201",
+          "320623102202");
+
   final TestCluster cluster = new TestCluster();
 
   @AfterEach
@@ -93,7 +102,9 @@ class ProgramFiringTest {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       ProgramService creator = (i % 2 == 0 ? a : b).service();
-      ids.add(creator.create(request("c1", onceIn(Duration.ofSeconds(3 + i % 2)))).id());
+      // One village each: programs of one priority playing at once in one village conflict.
+      String village = VILLAGES.get(i);
+      ids.add(creator.create(request("c1", village, onceIn(Duration.ofSeconds(3 + i % 2)))).id());
     }
     // Both nodes arm every program (one of them through the change event) before it fires.
     await()
@@ -210,10 +221,11 @@ class ProgramFiringTest {
   }
 
   @Test
-  void aRunWhoseClipIsNotReadyIsLoggedWithItsErrorAndNothingIsPlayed() {
-    cluster.clip("slow", ClipStatus.PROCESSING, null);
+  void aRunWhoseClipIsNoLongerReadyIsLoggedWithItsErrorAndNothingIsPlayed() {
+    cluster.readyClip("slow");
     TestCluster.Node node = cluster.node(Map.of(), CLOCK);
     Program p = node.service().create(request("slow", onceIn(Duration.ofSeconds(5))));
+    cluster.clip("slow", ClipStatus.PROCESSING, null); // being processed again
 
     await().atMost(Duration.ofSeconds(4)).until(() -> !node.service().runs(p.id()).isEmpty());
     ProgramRun run = node.service().runs(p.id()).get(0);

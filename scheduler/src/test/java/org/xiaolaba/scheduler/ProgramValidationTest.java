@@ -48,37 +48,83 @@ class ProgramValidationTest {
 
   static ProgramRequest valid() {
     return new ProgramRequest(
-        "早间广播", "ready", null, List.of(VILLAGE), "high", "Asia/Shanghai", Schedule.daily("07:00"));
+        "早间广播",
+        "ready",
+        null,
+        List.of(VILLAGE),
+        "high",
+        "Asia/Shanghai",
+        Schedule.daily("07:00"),
+        null,
+        null);
   }
 
   static ProgramRequest withTitle(String title) {
     ProgramRequest v = valid();
     return new ProgramRequest(
-        title, v.clipId(), v.source(), v.areas(), v.priority(), v.timezone(), v.schedule());
+        title,
+        v.clipId(),
+        v.source(),
+        v.areas(),
+        v.priority(),
+        v.timezone(),
+        v.schedule(),
+        null,
+        null);
   }
 
   static ProgramRequest withClip(String clipId, String source) {
     ProgramRequest v = valid();
     return new ProgramRequest(
-        v.title(), clipId, source, v.areas(), v.priority(), v.timezone(), v.schedule());
+        v.title(), clipId, source, v.areas(), v.priority(), v.timezone(), v.schedule(), null, null);
   }
 
   static ProgramRequest withAreas(List<String> areas) {
     ProgramRequest v = valid();
     return new ProgramRequest(
-        v.title(), v.clipId(), v.source(), areas, v.priority(), v.timezone(), v.schedule());
+        v.title(),
+        v.clipId(),
+        v.source(),
+        areas,
+        v.priority(),
+        v.timezone(),
+        v.schedule(),
+        null,
+        null);
   }
 
   static ProgramRequest withPriorityAndZone(String priority, String timezone) {
     ProgramRequest v = valid();
     return new ProgramRequest(
-        v.title(), v.clipId(), v.source(), v.areas(), priority, timezone, v.schedule());
+        v.title(), v.clipId(), v.source(), v.areas(), priority, timezone, v.schedule(), null, null);
   }
 
   static ProgramRequest withSchedule(Schedule schedule) {
     ProgramRequest v = valid();
     return new ProgramRequest(
-        v.title(), v.clipId(), v.source(), v.areas(), v.priority(), v.timezone(), schedule);
+        v.title(),
+        v.clipId(),
+        v.source(),
+        v.areas(),
+        v.priority(),
+        v.timezone(),
+        schedule,
+        null,
+        null);
+  }
+
+  static ProgramRequest withDates(String startDate, String endDate) {
+    ProgramRequest v = valid();
+    return new ProgramRequest(
+        v.title(),
+        v.clipId(),
+        v.source(),
+        v.areas(),
+        v.priority(),
+        v.timezone(),
+        v.schedule(),
+        startDate,
+        endDate);
   }
 
   static Stream<Arguments> refusals() {
@@ -86,8 +132,11 @@ class ProgramValidationTest {
         Arguments.of("a missing title", withTitle(null), "title", "required"),
         Arguments.of("a blank title", withTitle("   "), "title", "required"),
         Arguments.of("a title over 200 characters", withTitle("播".repeat(201)), "title", "200"),
+        Arguments.of("an unknown source", withClip(null, "radio"), "source", "\"radio\""),
         Arguments.of(
-            "a bulletin source", withClip(null, "bulletin"), "source", "not supported yet"),
+            "both a clip and a source", withClip("ready", "bulletin"), "source", "not both"),
+        Arguments.of(
+            "a clip still processing", withClip("processing", null), "clipId", "not ready"),
         Arguments.of("a missing clip", withClip(null, null), "clipId", "required"),
         Arguments.of("an unknown clip", withClip("nope", null), "clipId", "unknown clip nope"),
         Arguments.of("a failed clip", withClip("broken", null), "clipId", "no audio stream"),
@@ -174,7 +223,30 @@ class ProgramValidationTest {
             "a cron that never fires again",
             withSchedule(Schedule.cron("0 0 7 1 1 ? 2030")),
             "schedule.cron",
-            "never fires"));
+            "never fires"),
+        Arguments.of(
+            "an unparsable startDate", withDates("2031-13-01", null), "startDate", "yyyy-MM-dd"),
+        Arguments.of(
+            "an endDate before the startDate",
+            withDates("2031-02-01", "2031-01-31"),
+            "endDate",
+            "before startDate 2031-02-01"),
+        Arguments.of(
+            "an endDate in the past", withDates(null, "2030-12-30"), "endDate", "in the past"),
+        Arguments.of(
+            "a once outside its dates",
+            new ProgramRequest(
+                "早间广播",
+                "ready",
+                null,
+                List.of(VILLAGE),
+                null,
+                null,
+                Schedule.once("2031-02-01T08:00:00+08:00"),
+                "2031-03-01",
+                null),
+            "schedule",
+            "no run between startDate 2031-03-01"));
   }
 
   @ParameterizedTest(name = "{0} is refused, naming {2}")
@@ -195,12 +267,14 @@ class ProgramValidationTest {
         service.create(
             new ProgramRequest(
                 " 晚间新闻 ",
-                "processing",
+                "ready",
                 null,
                 List.of(VILLAGE, TestCluster.TOWN, VILLAGE),
                 null,
                 null,
-                Schedule.weekly(List.of("sun", "mon"), "19:30")));
+                Schedule.weekly(List.of("sun", "mon"), "19:30"),
+                null,
+                null));
     try {
       assertThat(p.id()).isNotBlank();
       assertThat(p.title()).isEqualTo("晚间新闻");
@@ -240,7 +314,9 @@ class ProgramValidationTest {
                 List.of(VILLAGE),
                 null,
                 "America/New_York",
-                Schedule.cron("0 0 8 ? * SUN#2 2031")));
+                Schedule.cron("0 0 8 ? * SUN#2 2031"),
+                null,
+                null));
     try {
       assertThat(p.nextRuns())
           .extracting(Object::toString)

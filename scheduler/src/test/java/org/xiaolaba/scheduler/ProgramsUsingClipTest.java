@@ -46,7 +46,8 @@ class ProgramsUsingClipTest {
   void programsWithARunToComeThatPlayTheClipAreListedAndNoOthers() {
     Program daily = service.create(request("news", Schedule.daily("07:00")));
     Program once = service.create(request("news", Schedule.once("2031-01-01T10:00:00+08:00")));
-    service.create(request("weather", Schedule.daily("07:00")));
+    // Another village: two normal programs at 07:00 in one village would conflict.
+    service.create(request("weather", "320623100202", Schedule.daily("07:00")));
 
     List<Program> using = service.programsUsingClip("news");
 

@@ -28,14 +28,23 @@ final class TestCluster implements AutoCloseable {
 
   final String prefix = TestRedis.uniquePrefix();
   final Map<String, Clip> clips = new ConcurrentHashMap<>();
+
+  /** Bulletin audio by {@code date + " " + area}, what {@link BulletinLookup} answers. */
+  final Map<String, BulletinLookup.PlayableAudio> bulletins = new ConcurrentHashMap<>();
+
   private final List<AutoCloseable> open = new ArrayList<>();
 
   /** A play the node handed out, with when it did. */
   record Played(PlayCommand command, Instant at) {}
 
-  /** A dispatch port that remembers every play; answers one terminal reached, or what it's told. */
+  /**
+   * A dispatch port that remembers every play and stop; answers one terminal reached (of one
+   * targeted), or what it's told.
+   */
   static final class RecordingDispatch implements DispatchPort {
     final List<Played> played = new CopyOnWriteArrayList<>();
+    final List<StopCommand> stopped = new CopyOnWriteArrayList<>();
+    volatile TerminalSchedule attached;
     private final Function<PlayCommand, Integer> answer;
 
     RecordingDispatch(Function<PlayCommand, Integer> answer) {
@@ -43,10 +52,20 @@ final class TestCluster implements AutoCloseable {
     }
 
     @Override
-    public int play(PlayCommand command) {
+    public Delivery play(PlayCommand command) {
       int reached = answer.apply(command);
       played.add(new Played(command, Instant.now()));
-      return reached;
+      return new Delivery(reached, reached);
+    }
+
+    @Override
+    public void stop(StopCommand command) {
+      stopped.add(command);
+    }
+
+    @Override
+    public void attach(TerminalSchedule schedule) {
+      attached = schedule;
     }
 
     final List<PushCommand> pushed = new CopyOnWriteArrayList<>();
@@ -80,7 +99,8 @@ final class TestCluster implements AutoCloseable {
             AreaTree.of(settings.areas()),
             id -> Optional.ofNullable(clips.get(id)),
             dispatch,
-            clock);
+            clock,
+            (date, area) -> Optional.ofNullable(bulletins.get(date + " " + area)));
     open.add(service);
     service.start();
     return new Node(service, dispatch, settings);
@@ -135,7 +155,12 @@ final class TestCluster implements AutoCloseable {
   }
 
   static ProgramRequest request(String clipId, Schedule schedule) {
-    return new ProgramRequest("早间广播", clipId, null, List.of(VILLAGE), null, null, schedule);
+    return request(clipId, VILLAGE, schedule);
+  }
+
+  static ProgramRequest request(String clipId, String area, Schedule schedule) {
+    return new ProgramRequest(
+        "早间广播", clipId, null, List.of(area), null, null, schedule, null, null);
   }
 
   @Override

@@ -174,8 +174,23 @@ public final class XiaolabaServer implements AutoCloseable {
     ItemService items = new ItemService(b.redis, areas, b.clips::find, clock);
     b.bulletins =
         new BulletinService(
-            settings, b.redis, areas, items, b.clips::find, b.clips::assembleBulletin, dispatcher, clock);
-    b.programs = new ProgramService(settings, b.redis, areas, b.clips::find, dispatcher, clock);
+            settings,
+            b.redis,
+            areas,
+            items,
+            b.clips::find,
+            b.clips::assembleBulletin,
+            dispatcher,
+            clock);
+    b.programs =
+        new ProgramService(
+            settings,
+            b.redis,
+            areas,
+            b.clips::find,
+            dispatcher,
+            clock,
+            (date, area) -> java.util.Optional.empty());
     b.programs.start();
     b.bulletins.start(b.programs.nodeId());
 
@@ -193,6 +208,7 @@ public final class XiaolabaServer implements AutoCloseable {
     new ClipsApi(b.clips, b.programs, items, settings.zone()).register(router);
     new MediaApi(b.clips).register(router);
     new ProgramsApi(b.programs, access).register(router);
+    new org.xiaolaba.server.api.EmergencyApi(b.programs.emergencies(), access).register(router);
     new ItemsApi(items, access).register(router);
     new BulletinsApi(b.bulletins, access).register(router);
     new PushesApi(b.hub, b.clips, areas, access).register(router);

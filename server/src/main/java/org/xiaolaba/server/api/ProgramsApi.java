@@ -3,8 +3,12 @@ package org.xiaolaba.server.api;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.List;
+import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
+import org.xiaolaba.scheduler.AsRunEntry;
 import org.xiaolaba.scheduler.Program;
 import org.xiaolaba.scheduler.ProgramRequest;
 import org.xiaolaba.scheduler.ProgramService;
@@ -15,7 +19,10 @@ import org.xiaolaba.server.http.ApiResponse;
 import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
 
-/** Village broadcasters schedule programs for the areas their token covers. */
+/**
+ * Village broadcasters schedule programs for the areas their token covers, and read what was
+ * played: per program, and per area and day for compliance.
+ */
 public final class ProgramsApi {
   private final ProgramService programs;
   private final AreaAccess access;
@@ -64,6 +71,14 @@ public final class ProgramsApi {
                 Route.Body.NONE,
                 this::runs,
                 Role.BROADCASTER,
+                Role.EDITOR))
+        .add(
+            Route.of(
+                HttpMethod.GET,
+                "/api/v1/asrun",
+                Route.Body.NONE,
+                this::asRun,
+                Role.BROADCASTER,
                 Role.EDITOR));
   }
 
@@ -93,6 +108,37 @@ public final class ProgramsApi {
 
   private ApiResponse runs(ApiRequest r) {
     return ApiResponse.ok(programs.runs(find(r.param("id")).id()));
+  }
+
+  /** An area's day log: JSON, or CSV with {@code Accept: text/csv} or {@code format=csv}. */
+  private ApiResponse asRun(ApiRequest r) {
+    String area =
+        r.queryParam("area")
+            .orElseThrow(() -> new InvalidInputException("area", "an area code is required"));
+    String dateText =
+        r.queryParam("date")
+            .orElseThrow(() -> new InvalidInputException("date", "a date yyyy-MM-dd is required"));
+    LocalDate date;
+    try {
+      date = LocalDate.parse(dateText);
+    } catch (DateTimeParseException e) {
+      throw new InvalidInputException(
+          "date", "expected a date yyyy-MM-dd, e.g. 2026-11-27; got '" + dateText + "'");
+    }
+    String format = r.queryParam("format").orElse(null);
+    if (format != null && !format.equals("csv") && !format.equals("json")) {
+      throw new InvalidInputException("format", "expected csv or json; got '" + format + "'");
+    }
+    access.require(r.principal(), List.of(area));
+    List<AsRunEntry> entries = programs.asRunDay(area, date);
+    String accept = r.headers().get(HttpHeaderNames.ACCEPT);
+    boolean csv =
+        "csv".equals(format) || (format == null && accept != null && accept.contains("text/csv"));
+    if (!csv) return ApiResponse.ok(entries);
+    return ApiResponse.text(HttpResponseStatus.OK, AsRunCsv.CONTENT_TYPE, AsRunCsv.write(entries))
+        .header(
+            HttpHeaderNames.CONTENT_DISPOSITION,
+            "attachment; filename=\"asrun-" + area + "-" + date + ".csv\"");
   }
 
   private Program find(String id) {

@@ -3,6 +3,8 @@ package org.xiaolaba.server.push;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.xiaolaba.scheduler.PlayCommand;
+import org.xiaolaba.scheduler.StopCommand;
 import org.xiaolaba.server.http.Json;
 
 /** The server's WebSocket messages, built in one place so every node writes the same bytes. */
@@ -35,6 +37,33 @@ final class Frames {
     m.put("code", code);
     m.put("message", message);
     return write(m);
+  }
+
+  /** What a terminal plays, and when; sent ahead of {@code startAt}. */
+  static String play(PlayCommand c) {
+    Map<String, Object> audio = new LinkedHashMap<>();
+    audio.put("url", c.audioUrl());
+    audio.put("durationMs", c.durationMs());
+    Map<String, Object> frame = new LinkedHashMap<>();
+    frame.put("type", "play");
+    frame.put("program", c.programId());
+    frame.put("runId", c.runId());
+    frame.put("title", c.title());
+    frame.put("startAt", c.startAt().toString());
+    frame.put("priority", c.priority());
+    frame.put("audio", audio);
+    return write(frame);
+  }
+
+  /** Not to play a run from {@code at} on: preempted by a higher priority, or cancelled. */
+  static String stop(StopCommand c) {
+    Map<String, Object> frame = new LinkedHashMap<>();
+    frame.put("type", "stop");
+    frame.put("program", c.programId());
+    frame.put("runId", c.runId());
+    frame.put("reason", c.reason());
+    frame.put("at", c.at().toString());
+    return write(frame);
   }
 
   static String write(Object value) {

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,8 @@ import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.config.redis.RedisSubscription;
 import org.xiaolaba.media.Clip;
+import org.xiaolaba.scheduler.PlayCommand;
+import org.xiaolaba.scheduler.TerminalSchedule;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
 import redis.clients.jedis.StreamEntryID;
@@ -65,6 +68,7 @@ public final class PushHub implements AutoCloseable {
   private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
   private final RedisSubscription subscription;
   private final Function<String, Optional<Clip>> clips;
+  private volatile TerminalSchedule schedule;
 
   public PushHub(
       RedisHandle redis,
@@ -169,7 +173,8 @@ public final class PushHub implements AutoCloseable {
       throw new InvalidInputException("title", "title is longer than 200 characters");
     // A bulletin digest holds many items; it is still far below a connection's outbound bound.
     if (req.body() != null && req.body().length() > MAX_BODY_CHARS)
-      throw new InvalidInputException("body", "body is longer than " + MAX_BODY_CHARS + " characters");
+      throw new InvalidInputException(
+          "body", "body is longer than " + MAX_BODY_CHARS + " characters");
     if (req.kind() != null
         && !Set.of("policy", "news", "notice", "bulletin").contains(req.kind())) {
       throw new InvalidInputException(
@@ -392,6 +397,51 @@ public final class PushHub implements AutoCloseable {
       }
     } finally {
       frame.release();
+    }
+  }
+
+  // ---- terminals' plays (blocking workers) ----
+
+  /** Where terminals' upcoming plays and confirmations go; set once the scheduler runs. */
+  public void attach(TerminalSchedule schedule) {
+    this.schedule = schedule;
+  }
+
+  /** A terminal connected: sends it its plays for the rest of the day, read on a worker. */
+  void sendUpcoming(WebSocketSession s) {
+    TerminalSchedule sched = schedule;
+    if (sched == null) return;
+    onWorker(
+        "upcoming plays for terminal " + s.principal().id(),
+        () -> {
+          List<PlayCommand> plays = sched.upcomingFor(s.terminalAreas());
+          for (PlayCommand c : plays) s.send(Frames.play(c));
+          log.debug("Terminal {} sent {} upcoming plays", s.principal().id(), plays.size());
+        });
+  }
+
+  /** A terminal reported playing a run: counted in the run's as-run record. */
+  void confirmPlaying(WebSocketSession s, String runId) {
+    TerminalSchedule sched = schedule;
+    if (sched == null) return;
+    String terminal = s.principal().id();
+    onWorker(
+        "confirmation of run " + runId + " by terminal " + terminal,
+        () -> sched.confirmPlaying(runId, terminal));
+  }
+
+  private void onWorker(String what, Runnable work) {
+    try {
+      blocking.execute(
+          () -> {
+            try {
+              work.run();
+            } catch (RuntimeException e) {
+              log.warn("{} failed: {}", what, e.toString());
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      log.warn("{} dropped: the blocking workers are saturated", what);
     }
   }
 

@@ -1,12 +1,15 @@
 package org.xiaolaba.server.push;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.xiaolaba.scheduler.DispatchPort;
 import org.xiaolaba.scheduler.PlayCommand;
 import org.xiaolaba.scheduler.PushCommand;
+import org.xiaolaba.scheduler.StopCommand;
+import org.xiaolaba.scheduler.TerminalSchedule;
 
-/** The scheduler's dispatch port: a program run becomes a {@code play} frame for its terminals. */
+/**
+ * The scheduler's dispatch port: a program run becomes a {@code play} frame for its terminals, a
+ * preempted or cancelled one a {@code stop} frame, routed alike through the push hub to every node.
+ */
 public final class TerminalDispatcher implements DispatchPort {
   private final PushHub hub;
   private final TerminalPresence presence;
@@ -17,25 +20,25 @@ public final class TerminalDispatcher implements DispatchPort {
   }
 
   @Override
-  public int play(PlayCommand c) {
-    Map<String, Object> audio = new LinkedHashMap<>();
-    audio.put("url", c.audioUrl());
-    audio.put("durationMs", c.durationMs());
-    Map<String, Object> frame = new LinkedHashMap<>();
-    frame.put("type", "play");
-    frame.put("program", c.programId());
-    frame.put("runId", c.runId());
-    frame.put("title", c.title());
-    frame.put("startAt", c.startAt().toString());
-    frame.put("priority", c.priority());
-    frame.put("audio", audio);
-    hub.sendToTerminals(c.areas(), Frames.write(frame));
-    return presence.onlineIn(hub.areas(), c.areas());
+  public Delivery play(PlayCommand c) {
+    hub.sendToTerminals(c.areas(), Frames.play(c));
+    return presence.reachIn(hub.areas(), c.areas());
+  }
+
+  @Override
+  public void stop(StopCommand c) {
+    hub.sendToTerminals(c.areas(), Frames.stop(c));
   }
 
   @Override
   public String push(PushCommand c) {
     return hub.publish(
         new PushRequest(c.areas(), c.kind(), c.title(), c.body(), null), c.audioUrl());
+  }
+
+  /** Terminals that connect get their plays for the rest of the day from the scheduler. */
+  @Override
+  public void attach(TerminalSchedule schedule) {
+    hub.attach(schedule);
   }
 }

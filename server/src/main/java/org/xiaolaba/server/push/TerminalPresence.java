@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.redis.RedisHandle;
+import org.xiaolaba.scheduler.DispatchPort;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.http.Json;
 
@@ -134,13 +135,20 @@ public final class TerminalPresence {
     return out;
   }
 
-  /** Online terminals in any of {@code targets}: what a play command reaches. */
-  public int onlineIn(AreaTree areas, List<String> targets) {
-    int n = 0;
+  /**
+   * What a play command for {@code targets} reaches: the terminals known in those areas (targeted)
+   * and, of them, the ones online (reached).
+   */
+  public DispatchPort.Delivery reachIn(AreaTree areas, List<String> targets) {
+    int targeted = 0;
+    int reached = 0;
     for (Terminal t : all()) {
-      if (t.online() && t.areas().stream().anyMatch(a -> areas.coversAny(targets, a))) n++;
+      if (t.areas().stream().anyMatch(a -> areas.coversAny(targets, a))) {
+        targeted++;
+        if (t.online()) reached++;
+      }
     }
-    return n;
+    return new DispatchPort.Delivery(targeted, reached);
   }
 
   private String key() {

@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.server.auth.Principal;
@@ -39,6 +40,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   static final int MAX_ERRORS = 5;
   static final int MAX_SUBSCRIPTIONS = 64;
   static final int MAX_PENDING_DURING_REPLAY = 1000;
+  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}:\\d{1,15}");
 
   private final PushHub hub;
   private final Principal principal;
@@ -97,6 +99,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
         channels.add("area:" + area);
         hub.subscribe(this, "area:" + area, null);
       }
+      hub.sendUpcoming(this);
     }
   }
 
@@ -212,6 +215,13 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       return;
     }
     presence.status(principal, msg);
+    String runId = msg.path("runId").asText(null);
+    if (runId == null || !"playing".equals(msg.path("state").asText())) return;
+    if (!RUN_ID.matcher(runId).matches()) {
+      error("bad-status", "runId must be a run id from a play frame (programId:epochMillis)");
+      return;
+    }
+    hub.confirmPlaying(this, runId);
   }
 
   private void error(String code, String message) {

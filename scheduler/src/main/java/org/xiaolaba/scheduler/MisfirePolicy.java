@@ -1,0 +1,116 @@
+package org.xiaolaba.scheduler;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs whose time came while no node was there to fire them (all nodes down, or a node catching up
+ * after it was stopped): the latest, if it is at most {@code scheduler.misfireGrace} old, plays
+ * late (it starts at dispatch and is logged {@code late}); every other is logged {@code missed}.
+ * Each is claimed like any run, so exactly one node plays or records it. Never silently dropped,
+ * but bounded: at most {@link #MISSED_RECORDED} missed runs are recorded one by one per program and
+ * catch-up; older ones are counted in the log line.
+ */
+final class MisfirePolicy {
+  private static final Logger log = LoggerFactory.getLogger(MisfirePolicy.class);
+
+  static final int MISSED_RECORDED = 50;
+
+  /** Runs walked at most per program and catch-up (a rule firing every second, down for a day). */
+  static final int MAX_SCAN = 100_000;
+
+  /** Runs due between the last fired run and now: to record missed, and the one to play late. */
+  record Plan(List<Instant> missed, int olderMissed, Optional<Instant> late) {
+    static final Plan NONE = new Plan(List.of(), 0, Optional.empty());
+  }
+
+  private final Duration grace;
+  private final ProgramStore store;
+  private final AsRunLog asRun;
+  private final String nodeId;
+
+  MisfirePolicy(Duration grace, ProgramStore store, AsRunLog asRun, String nodeId) {
+    this.grace = grace;
+    this.store = store;
+    this.asRun = asRun;
+    this.nodeId = nodeId;
+  }
+
+  Duration grace() {
+    return grace;
+  }
+
+  /** The runs of {@code rule} after {@code after} that had started by {@code now}. */
+  Plan plan(ProgramRule rule, Instant after, Instant now) {
+    if (!after.isBefore(now)) return Plan.NONE;
+    Deque<Instant> tail = new ArrayDeque<>();
+    int due = 0;
+    Instant cursor = after;
+    while (due < MAX_SCAN) {
+      Optional<Instant> next = rule.nextAfter(cursor);
+      if (next.isEmpty() || next.get().isAfter(now)) break;
+      tail.addLast(next.get());
+      if (tail.size() > MISSED_RECORDED + 1) tail.removeFirst();
+      due++;
+      cursor = next.get();
+    }
+    if (due == 0) return Plan.NONE;
+    Optional<Instant> late = Optional.empty();
+    if (!tail.peekLast().isBefore(now.minus(grace))) late = Optional.of(tail.removeLast());
+    while (tail.size() > MISSED_RECORDED) tail.removeFirst();
+    int older = due - tail.size() - (late.isPresent() ? 1 : 0);
+    return new Plan(List.copyOf(tail), older, late);
+  }
+
+  /** Claims each missed run and logs it {@code missed}; runs another node claimed are its own. */
+  void recordMissed(StoredProgram p, Plan plan, Instant now) {
+    if (plan.missed().isEmpty()) return;
+    ZoneId zone = p.zone();
+    int recorded = 0;
+    for (Instant run : plan.missed()) {
+      if (!store.claim(p.id(), run, nodeId, now)) continue;
+      String why =
+          "missed: no node was running at its time; found "
+              + Duration.between(run, now).withNanos(0)
+              + " later, past the grace of "
+              + grace;
+      asRun.record(
+          p.id(),
+          p.title(),
+          p.priority(),
+          p.areas(),
+          new ProgramRun(
+              RunAudio.runId(p.id(), run),
+              run.atZone(zone).toOffsetDateTime(),
+              null,
+              0,
+              0,
+              List.of(),
+              false,
+              true,
+              why,
+              null));
+      recorded++;
+    }
+    if (recorded > 0 || plan.olderMissed() > 0) {
+      log.warn(
+          "Program {} \"{}\": {} runs passed while no node was running and are logged missed"
+              + " (from {} to {}){}; next runs play as scheduled",
+          p.id(),
+          p.title(),
+          recorded,
+          plan.missed().get(0).atZone(zone).toOffsetDateTime(),
+          plan.missed().get(plan.missed().size() - 1).atZone(zone).toOffsetDateTime(),
+          plan.olderMissed() > 0
+              ? "; " + plan.olderMissed() + " earlier ones were not recorded one by one"
+              : "");
+    }
+  }
+}

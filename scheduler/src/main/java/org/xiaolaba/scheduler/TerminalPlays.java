@@ -1,0 +1,100 @@
+package org.xiaolaba.scheduler;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.xiaolaba.config.errors.InvalidInputException;
+
+/**
+ * The plays a terminal should hold, for one that has just connected (it missed every {@code play}
+ * sent while it was away, and the ones sent a lead time ahead have not come yet): the runs already
+ * dispatched to its areas that have not ended (from {@link Preemption}'s bookings, emergencies
+ * included), then the runs of the programs covering it still to come before a given instant (from
+ * the area index), each resolved to its audio as it would be at fire time.
+ */
+final class TerminalPlays implements TerminalSchedule {
+  /** Plays sent to one terminal at most; a day rarely has more than a few dozen. */
+  static final int MAX_PLAYS = 200;
+
+  private final ProgramStore store;
+  private final Preemption preemption;
+  private final RunAudio audio;
+  private final AsRunLog asRun;
+  private final AreaOverlap areas;
+  private final ZoneId zone;
+  private final Clock clock;
+
+  TerminalPlays(
+      ProgramStore store,
+      Preemption preemption,
+      RunAudio audio,
+      AsRunLog asRun,
+      AreaOverlap areas,
+      ZoneId zone,
+      Clock clock) {
+    this.store = store;
+    this.preemption = preemption;
+    this.audio = audio;
+    this.asRun = asRun;
+    this.areas = areas;
+    this.zone = zone;
+    this.clock = clock;
+  }
+
+  /** The plays until the end of today in the configured zone. */
+  @Override
+  public List<PlayCommand> upcomingFor(List<String> terminalAreas) {
+    Instant now = clock.instant();
+    Instant midnight = LocalDate.ofInstant(now, zone).plusDays(1).atStartOfDay(zone).toInstant();
+    return upcomingFor(terminalAreas, midnight);
+  }
+
+  List<PlayCommand> upcomingFor(List<String> terminalAreas, Instant until) {
+    List<String> known = terminalAreas.stream().filter(areas.tree()::contains).toList();
+    if (known.isEmpty()) return List.of();
+    Instant now = clock.instant();
+    Map<String, PlayCommand> plays = new LinkedHashMap<>();
+    Set<String> booked = new HashSet<>();
+    for (PlayCommand b : preemption.coveringTerminal(known, now, until)) {
+      plays.put(b.runId() + " " + b.areas(), b);
+      booked.add(b.runId());
+    }
+    Set<String> ids = store.idsFiledUnder(areas.covering(known), EnumSet.allOf(Priority.class));
+    for (StoredProgram p : store.findAll(ids)) {
+      List<Instant> runs = RunWindows.between(p.rule(), now, until, MAX_PLAYS);
+      if (runs.isEmpty()) continue;
+      Set<Instant> claimed = store.claimed(p.id(), runs);
+      List<String> here = known.stream().filter(t -> areas.tree().coversAny(p.areas(), t)).toList();
+      for (Instant run : runs) {
+        if (claimed.contains(run) || booked.contains(RunAudio.runId(p.id(), run))) continue;
+        for (PlayCommand c : audio.resolve(p, run, run, here).commands()) {
+          plays.putIfAbsent(c.runId() + " " + c.areas(), c);
+        }
+      }
+    }
+    return plays.values().stream()
+        .sorted(Comparator.comparing(PlayCommand::startAt).thenComparing(PlayCommand::runId))
+        .limit(MAX_PLAYS)
+        .toList();
+  }
+
+  @Override
+  public void confirmPlaying(String runId, String terminalId) {
+    if (runId == null || !runId.matches(".+:\\d+")) {
+      throw new InvalidInputException(
+          "runId", "expected a run id (programId:epochMillis); got \"" + runId + "\"");
+    }
+    if (terminalId == null || terminalId.isBlank()) {
+      throw new InvalidInputException("terminalId", "a terminal id is required");
+    }
+    asRun.confirm(runId, terminalId);
+  }
+}
