@@ -8,14 +8,20 @@ import static org.xiaolaba.scheduler.TestCluster.request;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.media.ClipStatus;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ClientKillParams;
@@ -256,5 +262,117 @@ class ProgramFiringTest {
     assertThat(runs.get(0).dispatchedAt()).isNull();
     assertThat(runs.get(1).error()).isNull();
     assertThat(runs.get(1).terminalsReached()).isEqualTo(3);
+  }
+
+  @Test
+  void aBulletinProgramPlaysEachVillagesBulletinOfTheDayAndLogsTheVillagesWithout() {
+    Schedule soon = onceIn(Duration.ofSeconds(2));
+    LocalDate day =
+        OffsetDateTime.parse(soon.once())
+            .atZoneSameInstant(ZoneId.of("Asia/Shanghai"))
+            .toLocalDate();
+    cluster.bulletins.put(
+        day + " " + VILLAGE, new BulletinLookup.PlayableAudio("/media/b.mp3", 120_000, "b"));
+    TestCluster.Node node = cluster.node(LEAD_1S, CLOCK);
+    Program p =
+        node.service()
+            .create(TestCluster.request(null, "bulletin", List.of(TestCluster.TOWN), null, soon));
+
+    await().atMost(Duration.ofSeconds(4)).until(() -> !node.service().runs(p.id()).isEmpty());
+    assertThat(node.dispatch().played)
+        .singleElement()
+        .satisfies(
+            x -> {
+              assertThat(x.command().areas()).containsExactly(VILLAGE);
+              assertThat(x.command().audioUrl()).isEqualTo("/media/b.mp3");
+              assertThat(x.command().durationMs()).isEqualTo(120_000);
+            });
+    ProgramRun run = node.service().runs(p.id()).get(0);
+    assertThat(run.dispatchedAt()).isNotNull();
+    assertThat(run.terminalsReached()).isEqualTo(1);
+    assertThat(run.error()).contains("no bulletin audio for " + day).contains("320623100202");
+  }
+
+  @Test
+  void anEmergencyStopsTheNormalRunItInterruptsAndANormalRunDueDuringItIsSkipped() {
+    cluster.readyClip("c1");
+    TestCluster.Node node = cluster.node(LEAD_1S, CLOCK);
+    ProgramService service = node.service();
+    Program first = service.create(request("c1", onceIn(Duration.ofSeconds(2))));
+    await().atMost(Duration.ofSeconds(3)).until(() -> node.dispatch().count(first.id()) == 1);
+
+    Emergency alarm =
+        service.emergencies().start(new EmergencyRequest("预警", List.of("320623"), "c1"));
+    Program during = service.create(request("c1", "320623100202", onceIn(Duration.ofSeconds(3))));
+
+    String firstRun = node.dispatch().played.get(0).command().runId();
+    assertThat(node.dispatch().stopped)
+        .anySatisfy(
+            s -> {
+              assertThat(s.runId()).isEqualTo(firstRun);
+              assertThat(s.reason()).isEqualTo("preempted");
+              assertThat(s.areas()).containsExactly(VILLAGE);
+            });
+    await().atMost(Duration.ofSeconds(4)).until(() -> !service.runs(during.id()).isEmpty());
+    ProgramRun skipped = service.runs(during.id()).get(0);
+    assertThat(skipped.error()).startsWith("preempted by program " + alarm.id());
+    assertThat(skipped.dispatchedAt()).isNull();
+    assertThat(node.dispatch().count(during.id())).isZero();
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .untilAsserted(
+            () ->
+                assertThat(service.runs(first.id()))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.interruptedBy()).contains(alarm.id())));
+  }
+
+  @Test
+  void runsThatPassedWhileNoNodeWasUpPlayLateWithinTheGraceAndAreLoggedMissedBeyondIt() {
+    cluster.readyClip("c1");
+    Instant now = Instant.now();
+    // Runs at three minutes of the hour: about 20 and 8 minutes ago (missed), 2 ago (late).
+    String minutes =
+        Stream.of(20, 8, 2)
+            .map(
+                m ->
+                    Integer.toString(
+                        now.minus(Duration.ofMinutes(m)).atZone(ZoneOffset.UTC).getMinute()))
+            .collect(Collectors.joining(","));
+    StoredProgram p =
+        new StoredProgram(
+            "left-alone",
+            "无人值守",
+            "c1",
+            null,
+            List.of(VILLAGE),
+            "normal",
+            "UTC",
+            Schedule.cron("0 " + minutes + " * * * ?"),
+            null,
+            null,
+            6_000L,
+            now.minus(Duration.ofMinutes(25)));
+    try (RedisHandle redis = RedisHandle.open(TestRedis.settings(cluster.prefix, Map.of()))) {
+      new ProgramStore(redis, Json.mapper()).saveChecked(p, List.of(), () -> {});
+    }
+
+    TestCluster.Node a = cluster.node(LEAD_1S, CLOCK);
+    TestCluster.Node b = cluster.node(LEAD_1S, CLOCK);
+
+    await().atMost(Duration.ofSeconds(4)).until(() -> a.service().runs(p.id()).size() == 3);
+    List<ProgramRun> runs = a.service().runs(p.id());
+    assertThat(runs)
+        .filteredOn(ProgramRun::missed)
+        .hasSize(2)
+        .allSatisfy(r -> assertThat(r.error()).contains("past the grace of PT5M"));
+    ProgramRun late = runs.stream().filter(ProgramRun::late).findFirst().orElseThrow();
+    assertThat(late.dispatchedAt()).isNotNull();
+    assertThat(late.scheduledAt().toInstant()).isBefore(now.minus(Duration.ofMinutes(1)));
+    List<TestCluster.Played> plays = new ArrayList<>(a.dispatch().played);
+    plays.addAll(b.dispatch().played);
+    assertThat(plays)
+        .singleElement()
+        .satisfies(x -> assertThat(x.command().startAt()).isAfterOrEqualTo(now));
   }
 }

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.Settings;
 import org.xiaolaba.config.redis.RedisHandle;
@@ -88,7 +89,15 @@ final class TestCluster implements AutoCloseable {
   }
 
   Node node(Map<String, String> env, Clock clock, Function<PlayCommand, Integer> answer) {
-    Settings settings = TestRedis.settings(prefix, env);
+    return node(TestRedis.settings(prefix, env), clock, answer);
+  }
+
+  /** A node with settings the environment cannot give (maps such as quiet hours). */
+  Node nodeWith(Map<String, String> env, Clock clock, UnaryOperator<Settings> adjust) {
+    return node(adjust.apply(TestRedis.settings(prefix, env)), clock, c -> 1);
+  }
+
+  private Node node(Settings settings, Clock clock, Function<PlayCommand, Integer> answer) {
     RedisHandle redis = RedisHandle.open(settings);
     open.add(redis);
     RecordingDispatch dispatch = new RecordingDispatch(answer);
@@ -147,6 +156,35 @@ final class TestCluster implements AutoCloseable {
   private Clip put(Clip clip) {
     clips.put(clip.id(), clip);
     return clip;
+  }
+
+  /** Settings with these quiet hours ({@code scheduler.quietHours}). */
+  static Settings withQuietHours(Settings s, Map<String, String> quietHours) {
+    Settings.Scheduler q = s.scheduler();
+    return new Settings(
+        s.port(),
+        s.dataDir(),
+        s.timezone(),
+        s.admin(),
+        s.redis(),
+        s.ffmpeg(),
+        s.media(),
+        new Settings.Scheduler(
+            q.leadTime(),
+            q.nextRunsShown(),
+            q.misfireGrace(),
+            q.conflictHorizon(),
+            q.bulletin(),
+            Map.copyOf(quietHours)),
+        s.http(),
+        s.websocket(),
+        s.areas());
+  }
+
+  /** A program request with every field given. */
+  static ProgramRequest request(
+      String clipId, String source, List<String> areas, String priority, Schedule schedule) {
+    return new ProgramRequest("节目", clipId, source, areas, priority, null, schedule, null, null);
   }
 
   /** Keys under this test's prefix. */
