@@ -212,11 +212,18 @@ public final class ProgramService implements AutoCloseable {
   /** Deletes the program and unarms it on every node; false when there was no such program. */
   public boolean delete(String id) {
     requireStarted();
+    Optional<StoredProgram> program = store.find(id);
     if (id == null || !store.delete(id)) return false;
     asRun.expireRuns(id);
     unarm(id);
     publish(ProgramEvents.Type.DELETED, id);
-    log.info("Program {} deleted; unarmed here and on every node (change event sent)", id);
+    List<StopCommand> stops = program.map(terminalPlays::cancelToday).orElse(List.of());
+    stops.forEach(dispatch::stop);
+    log.info(
+        "Program {} deleted; unarmed here and on every node (change event sent); {} of its runs"
+            + " today called off on the terminals",
+        id,
+        stops.size());
     return true;
   }
 

@@ -52,9 +52,33 @@ final class TerminalPlays implements TerminalSchedule {
   /** The plays until the end of today in the configured zone. */
   @Override
   public List<PlayCommand> upcomingFor(List<String> terminalAreas) {
+    return upcomingFor(terminalAreas, endOfToday());
+  }
+
+  /**
+   * A deleted program's runs that terminals may hold (sent when they connected, or dispatched and
+   * not over): from the one that may be playing to the end of today, released from the bookings.
+   * Returns the {@code stop}s (reason {@code cancelled}) to send for them.
+   */
+  List<StopCommand> cancelToday(StoredProgram p) {
     Instant now = clock.instant();
-    Instant midnight = LocalDate.ofInstant(now, zone).plusDays(1).atStartOfDay(zone).toInstant();
-    return upcomingFor(terminalAreas, midnight);
+    List<String> where =
+        areas.related(p.areas()).stream()
+            .filter(a -> areas.tree().coversAny(p.areas(), a))
+            .toList();
+    List<StopCommand> stops = new java.util.ArrayList<>();
+    for (Instant run :
+        RunWindows.between(p.rule(), now.minus(p.playLength()), endOfToday(), MAX_PLAYS)) {
+      String runId = RunAudio.runId(p.id(), run);
+      preemption.release(runId, where, now);
+      stops.add(new StopCommand(p.id(), runId, p.areas(), StopCommand.CANCELLED, now));
+    }
+    return stops;
+  }
+
+  private Instant endOfToday() {
+    Instant now = clock.instant();
+    return LocalDate.ofInstant(now, zone).plusDays(1).atStartOfDay(zone).toInstant();
   }
 
   List<PlayCommand> upcomingFor(List<String> terminalAreas, Instant until) {

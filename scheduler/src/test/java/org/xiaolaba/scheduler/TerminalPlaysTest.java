@@ -62,5 +62,16 @@ class TerminalPlaysTest {
         .containsExactly(village.id());
     assertThat(service.upcomingFor(List.of("999"), Instant.parse("2031-01-02T00:00:00Z")))
         .isEmpty();
+
+    // Deleted: terminals that hold its run today are told to drop it.
+    String runToday = plays.get(1).runId();
+    service.delete(village.id());
+    assertThat(node.dispatch().stopped)
+        .containsExactly(
+            new StopCommand(
+                village.id(), runToday, List.of(VILLAGE), "cancelled", NOW.plusSeconds(6)));
+    assertThat(node.dispatch().attached.upcomingFor(List.of(VILLAGE)))
+        .extracting(PlayCommand::programId)
+        .containsExactly(county.id(), bulletin.id());
   }
 }
