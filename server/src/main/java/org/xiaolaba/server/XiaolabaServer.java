@@ -213,6 +213,7 @@ public final class XiaolabaServer implements AutoCloseable {
     new BulletinsApi(b.bulletins, access).register(router);
     new PushesApi(b.hub, b.clips, areas, access).register(router);
     new TerminalsApi(presence).register(router);
+    new org.xiaolaba.server.api.ClientSupportApi(clock).register(router);
 
     HttpServices services =
         new HttpServices(
