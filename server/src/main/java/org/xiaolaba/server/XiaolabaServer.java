@@ -183,14 +183,7 @@ public final class XiaolabaServer implements AutoCloseable {
             dispatcher,
             clock);
     b.programs =
-        new ProgramService(
-            settings,
-            b.redis,
-            areas,
-            b.clips::find,
-            dispatcher,
-            clock,
-            (date, area) -> java.util.Optional.empty());
+        new ProgramService(settings, b.redis, areas, b.clips::find, dispatcher, clock, b.bulletins);
     b.programs.start();
     b.bulletins.start(b.programs.nodeId());
 
