@@ -6,16 +6,21 @@ import java.util.concurrent.Callable;
 import org.xiaolaba.config.ConfigException;
 import org.xiaolaba.config.Settings;
 import org.xiaolaba.config.SettingsLoader;
+import org.xiaolaba.server.terminal.TerminalCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code java -jar xiaolaba-server.jar [--config FILE]}: runs one node until SIGTERM. */
+/**
+ * {@code java -jar xiaolaba-server.jar [--config FILE]}: runs one node until SIGTERM; {@code ...
+ * terminal --server URL --token TOKEN} runs a reference loudspeaker terminal instead.
+ */
 @Command(
     name = "xiaolaba-server",
     mixinStandardHelpOptions = true,
     version = "xiaolaba 0.1.0",
-    description = "County media centre server: village loudspeakers and the county app.")
+    description = "County media centre server: village loudspeakers and the county app.",
+    subcommands = TerminalCommand.class)
 public final class Main implements Callable<Integer> {
   @Option(
       names = "--config",
