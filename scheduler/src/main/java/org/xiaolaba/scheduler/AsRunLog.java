@@ -9,6 +9,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -139,6 +140,20 @@ final class AsRunLog {
   }
 
   /** Notes that the run was stopped after it went out, and by what. */
+  /** Which of these runs were stopped after they went out (preempted or called off). */
+  Set<String> interruptedAmong(Collection<String> runIds) {
+    List<String> ids = List.copyOf(runIds);
+    List<Response<Boolean>> found = new ArrayList<>();
+    try (AbstractPipeline p = client.pipelined()) {
+      for (String id : ids) found.add(p.exists(interruptedKey(id)));
+    }
+    Set<String> out = new HashSet<>();
+    for (int k = 0; k < ids.size(); k++) {
+      if (Boolean.TRUE.equals(found.get(k).get())) out.add(ids.get(k));
+    }
+    return out;
+  }
+
   void interrupted(String runId, String by) {
     client.setex(interruptedKey(runId), FEEDBACK_TTL.toSeconds(), by);
   }

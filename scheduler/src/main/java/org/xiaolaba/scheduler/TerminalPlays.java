@@ -87,9 +87,12 @@ final class TerminalPlays implements TerminalSchedule {
     Instant now = clock.instant();
     Map<String, PlayCommand> plays = new LinkedHashMap<>();
     Set<String> booked = new HashSet<>();
-    for (PlayCommand b : preemption.coveringTerminal(known, now, until)) {
-      plays.put(b.runId() + " " + b.areas(), b);
+    List<PlayCommand> onAir = preemption.coveringTerminal(known, now, until);
+    // A run stopped after it went out (a higher priority took over) is not handed out again.
+    Set<String> stopped = asRun.interruptedAmong(onAir.stream().map(PlayCommand::runId).toList());
+    for (PlayCommand b : onAir) {
       booked.add(b.runId());
+      if (!stopped.contains(b.runId())) plays.put(b.runId() + " " + b.areas(), b);
     }
     Set<String> ids = store.idsFiledUnder(areas.covering(known), EnumSet.allOf(Priority.class));
     for (StoredProgram p : store.findAll(ids)) {

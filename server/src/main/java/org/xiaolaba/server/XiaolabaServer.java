@@ -275,7 +275,7 @@ public final class XiaolabaServer implements AutoCloseable {
   public void close() {
     log.info("Shutting down: no new connections; closing WebSockets with 1001");
     if (serverChannel != null) serverChannel.close().syncUninterruptibly();
-    if (hub != null) hub.closeAll();
+    if (hub != null) hub.closeAll(java.time.Duration.ofSeconds(3));
     if (bulletins != null) bulletins.close();
     if (programs != null) programs.close();
     if (clips != null) clips.close();

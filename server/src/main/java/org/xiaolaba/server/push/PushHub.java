@@ -446,8 +446,17 @@ public final class PushHub implements AutoCloseable {
   }
 
   /** Closes every connection with 1001 (going away), for a graceful shutdown. */
-  public void closeAll() {
-    for (WebSocketSession s : sessions) s.goAway();
+  public void closeAll(Duration wait) {
+    List<io.netty.channel.ChannelFuture> closing = new ArrayList<>();
+    for (WebSocketSession s : sessions) closing.add(s.goAway());
+    // Wait for the closes, so each session's last presence write is queued before the workers stop.
+    long deadline = System.nanoTime() + wait.toNanos();
+    for (io.netty.channel.ChannelFuture f : closing) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0
+          || !f.awaitUninterruptibly(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)))
+        break;
+    }
   }
 
   @Override

@@ -41,16 +41,26 @@ public final class TerminalPresence {
       String state,
       String nowPlaying,
       Integer volume,
-      Long clockOffsetMs) {
+      Long clockOffsetMs,
+      Long startErrorMs) {
 
     static Terminal first(Principal p) {
-      return new Terminal(p.id(), p.name(), p.areas(), false, null, "idle", null, null, null);
+      return new Terminal(p.id(), p.name(), p.areas(), false, null, "idle", null, null, null, null);
     }
 
     /** The token's current name and areas (an admin may have changed them). */
     Terminal named(Principal p) {
       return new Terminal(
-          id, p.name(), p.areas(), online, lastSeen, state, nowPlaying, volume, clockOffsetMs);
+          id,
+          p.name(),
+          p.areas(),
+          online,
+          lastSeen,
+          state,
+          nowPlaying,
+          volume,
+          clockOffsetMs,
+          startErrorMs);
     }
 
     Terminal seen(boolean isOnline, Instant at) {
@@ -63,11 +73,27 @@ public final class TerminalPresence {
           state,
           isOnline ? nowPlaying : null,
           volume,
-          clockOffsetMs);
+          clockOffsetMs,
+          startErrorMs);
     }
 
-    Terminal reported(String newState, String playing, Integer vol, Long offset, Instant at) {
-      return new Terminal(id, name, areas, true, at, newState, playing, vol, offset);
+    /** What the terminal said about itself; a field it left out keeps its last value. */
+    Terminal reported(JsonNode msg, Instant at) {
+      return new Terminal(
+          id,
+          name,
+          areas,
+          true,
+          at,
+          msg.path("state").asText("idle"),
+          msg.hasNonNull("nowPlaying") ? msg.get("nowPlaying").asText() : null,
+          msg.hasNonNull("volume") ? Integer.valueOf(msg.get("volume").asInt()) : volume,
+          msg.hasNonNull("clockOffsetMs")
+              ? Long.valueOf(msg.get("clockOffsetMs").asLong())
+              : clockOffsetMs,
+          msg.hasNonNull("startErrorMs")
+              ? Long.valueOf(msg.get("startErrorMs").asLong())
+              : startErrorMs);
     }
   }
 
@@ -86,11 +112,7 @@ public final class TerminalPresence {
   }
 
   void status(Principal p, JsonNode msg) {
-    String state = msg.path("state").asText("idle");
-    String nowPlaying = msg.hasNonNull("nowPlaying") ? msg.get("nowPlaying").asText() : null;
-    Integer volume = msg.hasNonNull("volume") ? msg.get("volume").asInt() : null;
-    Long offset = msg.hasNonNull("clockOffsetMs") ? msg.get("clockOffsetMs").asLong() : null;
-    update(p, t -> t.reported(state, nowPlaying, volume, offset, clock.instant()));
+    update(p, t -> t.reported(msg, clock.instant()));
   }
 
   private void update(Principal p, java.util.function.UnaryOperator<Terminal> change) {

@@ -51,8 +51,10 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   private Channel channel;
   private int errors;
 
+  /** Live messages held while a channel's history is replayed; several replays may overlap. */
   private static final class ReplayState {
     final ArrayDeque<Object[]> pending = new ArrayDeque<>();
+    int outstanding;
   }
 
   public WebSocketSession(PushHub hub, Principal principal, TerminalPresence presence) {
@@ -236,7 +238,9 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   // ---- delivery ----
 
   void beginReplay(String ch) {
-    replaying.put(ch, new ReplayState());
+    // A second subscribe to a channel whose replay is still running (a terminal's automatic one,
+    // then its own with `since`) shares the held messages instead of dropping them.
+    replaying.computeIfAbsent(ch, k -> new ReplayState()).outstanding++;
   }
 
   /** Called from a worker when the history is read: continue on the event loop. */
@@ -245,13 +249,15 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
         .eventLoop()
         .execute(
             () -> {
-              ReplayState state = replaying.remove(ch);
               send(Frames.subscribed(ch, replay.recovered(), replay.lastOffset()));
               for (PushHub.Entry e : replay.entries()) {
+                if (alreadySent(ch, e.offset())) continue;
                 send(e.frame());
                 lastOffset.put(ch, e.offset());
               }
-              if (state != null) {
+              ReplayState state = replaying.get(ch);
+              if (state != null && --state.outstanding <= 0) {
+                replaying.remove(ch);
                 for (Object[] p : state.pending) deliverNow(ch, (String) p[0], (ByteBuf) p[1]);
               }
             });
@@ -277,9 +283,13 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
             });
   }
 
-  private void deliverNow(String ch, String offset, ByteBuf frame) {
+  private boolean alreadySent(String ch, String offset) {
     String last = lastOffset.get(ch);
-    if (last != null && StreamOffset.parse(offset).compareTo(StreamOffset.parse(last)) <= 0) {
+    return last != null && StreamOffset.parse(offset).compareTo(StreamOffset.parse(last)) <= 0;
+  }
+
+  private void deliverNow(String ch, String offset, ByteBuf frame) {
+    if (alreadySent(ch, offset)) {
       frame.release(); // already sent during the replay
       return;
     }
@@ -311,8 +321,10 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     channel.writeAndFlush(new TextWebSocketFrame(text), channel.voidPromise());
   }
 
-  void goAway() {
+  /** Closes with 1001 (going away); the future completes when the connection is closed. */
+  io.netty.channel.ChannelFuture goAway() {
     channel.eventLoop().execute(() -> closeWith(1001, "server shutting down"));
+    return channel.closeFuture();
   }
 
   private void closeWith(int code, String reason) {
