@@ -32,6 +32,7 @@ final class ProgramArming implements ProgramEvents.Listener {
   private final Duration leadTime;
   private final Duration horizon;
   private final Clock clock;
+  private final ProgramTriggers.Factory triggerFactory;
 
   /** The latest run this node has fired per program, so it never arms a run twice. */
   private final Map<String, Instant> fired = new ConcurrentHashMap<>();
@@ -54,7 +55,8 @@ final class ProgramArming implements ProgramEvents.Listener {
       RunDispatcher runs,
       Duration leadTime,
       Duration horizon,
-      Clock clock) {
+      Clock clock,
+      ProgramTriggers.Factory triggerFactory) {
     this.nodeId = nodeId;
     this.store = store;
     this.asRun = asRun;
@@ -63,10 +65,11 @@ final class ProgramArming implements ProgramEvents.Listener {
     this.leadTime = leadTime;
     this.horizon = horizon;
     this.clock = clock;
+    this.triggerFactory = triggerFactory;
   }
 
-  void startQuartz(int threads) {
-    triggers = ProgramTriggers.start(nodeId, threads, this::fire);
+  void startTriggers() {
+    triggers = triggerFactory.start(nodeId, this::fire);
   }
 
   boolean running() {
@@ -74,13 +77,13 @@ final class ProgramArming implements ProgramEvents.Listener {
     return t != null && !closed && t.running();
   }
 
-  /** The run this node's Quartz is armed for, for the program; empty when none. */
+  /** The run this node's triggers are armed for, for the program; empty when none. */
   Optional<Instant> armedRun(String programId) {
     ProgramTriggers t = triggers;
     return t == null ? Optional.empty() : t.armedRun(programId);
   }
 
-  /** Stops Quartz, letting running firings finish. */
+  /** Stops the triggers, letting running firings finish. */
   void shutdown() {
     closed = true;
     ProgramTriggers t = triggers;

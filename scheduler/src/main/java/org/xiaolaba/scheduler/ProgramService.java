@@ -66,6 +66,30 @@ public final class ProgramService implements AutoCloseable {
       DispatchPort dispatch,
       Clock clock,
       BulletinLookup bulletins) {
+    this(
+        settings,
+        redis,
+        areaTree,
+        clips,
+        dispatch,
+        clock,
+        bulletins,
+        (node, firing) -> QuartzTriggers.start(node, QUARTZ_THREADS, firing));
+  }
+
+  /**
+   * With triggers of the caller's choosing: tests fire runs by their own clock instead of Quartz's
+   * system time.
+   */
+  ProgramService(
+      Settings settings,
+      RedisHandle redis,
+      AreaTree areaTree,
+      ClipLookup clips,
+      DispatchPort dispatch,
+      Clock clock,
+      BulletinLookup bulletins,
+      ProgramTriggers.Factory triggers) {
     this.settings = settings;
     this.dispatch = dispatch;
     this.clock = clock;
@@ -85,7 +109,8 @@ public final class ProgramService implements AutoCloseable {
     Preemption preemption = new Preemption(redis, json, areas);
     RunAudio audio = new RunAudio(clips, bulletins, areaTree);
     RunDispatcher runs = new RunDispatcher(audio, preemption, dispatch, asRun, clock);
-    this.arming = new ProgramArming(nodeId, store, asRun, misfires, runs, leadTime, horizon, clock);
+    this.arming =
+        new ProgramArming(nodeId, store, asRun, misfires, runs, leadTime, horizon, clock, triggers);
     this.events = new ProgramEvents(redis, json, nodeId, arming);
     this.terminalPlays = new TerminalPlays(store, preemption, audio, asRun, areas, zone, clock);
     this.emergencies =
@@ -102,7 +127,7 @@ public final class ProgramService implements AutoCloseable {
     if (started) throw new IllegalStateException("already started");
     if (closed) throw new IllegalStateException("closed");
     store.ensureIndexed();
-    arming.startQuartz(QUARTZ_THREADS);
+    arming.startTriggers();
     started = true;
     if (!events.start(SUBSCRIBE_WAIT)) {
       log.warn(

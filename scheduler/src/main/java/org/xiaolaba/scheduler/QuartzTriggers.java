@@ -25,27 +25,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This node's in-memory Quartz: one durable job per program and at most one pending trigger, for
- * the program's next run. Knows nothing of Redis; {@link ProgramService} decides what to arm.
+ * the program's next run. Knows nothing of Redis; {@link ProgramArming} decides what to arm.
  */
-final class ProgramTriggers {
-  private static final Logger log = LoggerFactory.getLogger(ProgramTriggers.class);
+final class QuartzTriggers implements ProgramTriggers {
+  private static final Logger log = LoggerFactory.getLogger(QuartzTriggers.class);
   private static final String GROUP = "programs";
   private static final String PROGRAM_ID = "programId";
   private static final String RUN_AT = "runAt";
 
-  /** What a firing trigger calls: the program and the run instant it was armed for. */
-  interface Firing {
-    void fire(String programId, Instant run);
-  }
-
   private final Scheduler scheduler;
 
-  private ProgramTriggers(Scheduler scheduler) {
+  private QuartzTriggers(Scheduler scheduler) {
     this.scheduler = scheduler;
   }
 
   /** Creates and starts an in-memory scheduler named after the node, with {@code threads}. */
-  static ProgramTriggers start(String nodeId, int threads, Firing firing) {
+  static QuartzTriggers start(String nodeId, int threads, Firing firing) {
     Properties p = new Properties();
     p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, "xiaolaba-programs-" + nodeId);
     p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_ID, nodeId);
@@ -59,7 +54,7 @@ final class ProgramTriggers {
       Scheduler s = new StdSchedulerFactory(p).getScheduler();
       s.setJobFactory((bundle, sched) -> new FireJob(firing));
       s.start();
-      return new ProgramTriggers(s);
+      return new QuartzTriggers(s);
     } catch (SchedulerException e) {
       throw new IllegalStateException("cannot start Quartz: " + e.getMessage(), e);
     }
@@ -93,7 +88,8 @@ final class ProgramTriggers {
    * Makes {@code run} the program's only pending trigger, firing at {@code fireAt}; a trigger
    * already armed for that run is kept. Returns false when it was already armed.
    */
-  synchronized boolean arm(String programId, Instant run, Instant fireAt) {
+  @Override
+  public synchronized boolean arm(String programId, Instant run, Instant fireAt) {
     JobKey job = jobKey(programId);
     TriggerKey key = TriggerKey.triggerKey(programId + "@" + run.toEpochMilli(), GROUP);
     try {
@@ -130,7 +126,8 @@ final class ProgramTriggers {
   }
 
   /** Removes the program's job and trigger; true when it had any. */
-  synchronized boolean unarm(String programId) {
+  @Override
+  public synchronized boolean unarm(String programId) {
     try {
       return scheduler.deleteJob(jobKey(programId));
     } catch (SchedulerException e) {
@@ -140,7 +137,8 @@ final class ProgramTriggers {
   }
 
   /** The run the program's pending trigger is armed for, if any. */
-  Optional<Instant> armedRun(String programId) {
+  @Override
+  public Optional<Instant> armedRun(String programId) {
     try {
       List<? extends Trigger> triggers = scheduler.getTriggersOfJob(jobKey(programId));
       return triggers.stream()
@@ -153,7 +151,8 @@ final class ProgramTriggers {
   }
 
   /** Ids of the programs this node has a job for. */
-  Set<String> programIds() {
+  @Override
+  public Set<String> programIds() {
     try {
       Set<String> ids = new HashSet<>();
       for (JobKey k : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(GROUP)))
@@ -164,7 +163,8 @@ final class ProgramTriggers {
     }
   }
 
-  boolean running() {
+  @Override
+  public boolean running() {
     try {
       return scheduler.isStarted() && !scheduler.isShutdown() && !scheduler.isInStandbyMode();
     } catch (SchedulerException e) {
@@ -173,7 +173,8 @@ final class ProgramTriggers {
   }
 
   /** Stops firing and waits for running jobs to finish. */
-  void shutdown() {
+  @Override
+  public void shutdown() {
     try {
       scheduler.shutdown(true);
     } catch (SchedulerException e) {
