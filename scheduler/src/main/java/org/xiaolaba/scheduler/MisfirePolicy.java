@@ -26,9 +26,15 @@ final class MisfirePolicy {
   /** Runs walked at most per program and catch-up (a rule firing every second, down for a day). */
   static final int MAX_SCAN = 100_000;
 
-  /** Runs due between the last fired run and now: to record missed, and the one to play late. */
-  record Plan(List<Instant> missed, int olderMissed, Optional<Instant> late) {
-    static final Plan NONE = new Plan(List.of(), 0, Optional.empty());
+  /**
+   * Runs due between the last fired run and now: to record missed, and the one to play late; and
+   * the first run still to come, found on the way.
+   */
+  record Plan(
+      List<Instant> missed, int olderMissed, Optional<Instant> late, Optional<Instant> upcoming) {
+    static Plan none(Optional<Instant> upcoming) {
+      return new Plan(List.of(), 0, Optional.empty(), upcoming);
+    }
   }
 
   private final Duration grace;
@@ -47,26 +53,29 @@ final class MisfirePolicy {
     return grace;
   }
 
-  /** The runs of {@code rule} after {@code after} that had started by {@code now}. */
+  /**
+   * The runs of {@code rule} after {@code after} that had started by {@code now}, and the first
+   * after both.
+   */
   Plan plan(ProgramRule rule, Instant after, Instant now) {
-    if (!after.isBefore(now)) return Plan.NONE;
+    if (!after.isBefore(now)) return Plan.none(rule.nextAfter(after));
     Deque<Instant> tail = new ArrayDeque<>();
     int due = 0;
     Instant cursor = after;
-    while (due < MAX_SCAN) {
-      Optional<Instant> next = rule.nextAfter(cursor);
-      if (next.isEmpty() || next.get().isAfter(now)) break;
+    Optional<Instant> next = rule.nextAfter(cursor);
+    while (next.isPresent() && !next.get().isAfter(now)) {
       tail.addLast(next.get());
       if (tail.size() > MISSED_RECORDED + 1) tail.removeFirst();
-      due++;
       cursor = next.get();
+      // A rule firing every second, left alone for a day: stop walking; skip to now.
+      next = ++due < MAX_SCAN ? rule.nextAfter(cursor) : rule.nextAfter(now);
     }
-    if (due == 0) return Plan.NONE;
+    if (due == 0) return Plan.none(next);
     Optional<Instant> late = Optional.empty();
     if (!tail.peekLast().isBefore(now.minus(grace))) late = Optional.of(tail.removeLast());
     while (tail.size() > MISSED_RECORDED) tail.removeFirst();
     int older = due - tail.size() - (late.isPresent() ? 1 : 0);
-    return new Plan(List.copyOf(tail), older, late);
+    return new Plan(List.copyOf(tail), older, late, next);
   }
 
   /** Claims each missed run and logs it {@code missed}; runs another node claimed are its own. */

@@ -3,12 +3,18 @@ package org.xiaolaba.scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +29,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ProgramArming implements ProgramEvents.Listener {
   private static final Logger log = LoggerFactory.getLogger(ProgramArming.class);
+
+  /** Programs read and planned per task at a resync. */
+  static final int RESYNC_CHUNK = 2_000;
+
+  /** Threads reading and planning at a resync: Redis answers one chunk while another is parsed. */
+  static final int RESYNC_THREADS = 4;
 
   private final String nodeId;
   private final ProgramStore store;
@@ -97,36 +109,62 @@ final class ProgramArming implements ProgramEvents.Listener {
    */
   Optional<Instant> arm(StoredProgram p, Instant from) {
     Instant now = clock.instant();
+    Planned planned = plan(p, from, now);
+    synchronized (armLock) {
+      ProgramTriggers t = triggers;
+      if (t == null || closed) return Optional.empty();
+      Optional<ProgramTriggers.Arm> arm = settle(t, planned, now);
+      if (arm.isPresent() && t.arm(p.id(), arm.get().run(), arm.get().fireAt())) {
+        log.debug(
+            "Program {}: run {} armed; play goes out at {}",
+            p.id(),
+            arm.get().run(),
+            arm.get().fireAt());
+      }
+      return planned.next();
+    }
+  }
+
+  /** What arming a program comes to: its next run, late when its time passed unfired. */
+  private record Planned(StoredProgram program, Optional<Instant> next, boolean late) {}
+
+  /** Walks the program's rule from {@code from} to now: misfires logged, the next run found. */
+  private Planned plan(StoredProgram p, Instant from, Instant now) {
     Instant last = fired.get(p.id());
     Instant after = last != null && last.isAfter(from) ? last : from;
     ProgramRule rule = p.rule();
     MisfirePolicy.Plan misfired = misfires.plan(rule, after, now);
     misfires.recordMissed(p, misfired, now);
-    Optional<Instant> next = misfired.late().or(() -> rule.nextAfter(latest(after, now)));
-    synchronized (armLock) {
-      ProgramTriggers t = triggers;
-      if (t == null || closed) return Optional.empty();
-      known.put(p.id(), p);
-      if (next.isEmpty()) {
-        t.unarm(p.id());
-        log.debug("Program {} has no further runs; nothing armed", p.id());
-        return Optional.empty();
-      }
-      Instant run = next.get();
-      Instant fireAt = run.minus(leadTime);
-      if (fireAt.isBefore(now)) fireAt = now;
-      if (t.arm(p.id(), run, fireAt)) {
-        log.debug("Program {}: run {} armed; play goes out at {}", p.id(), run, fireAt);
-      }
-      if (misfired.late().isPresent()) {
-        log.warn(
-            "Program {}: run {} passed while no node was running; it plays late, now (grace {})",
-            p.id(),
-            run,
-            misfires.grace());
-      }
-      return next;
+    Optional<Instant> next = misfired.late().or(misfired::upcoming);
+    return new Planned(p, next, misfired.late().isPresent());
+  }
+
+  /**
+   * Under {@link #armLock}: notes the program and returns the trigger its plan needs; empty when it
+   * has no further run (its trigger is removed) or when this node has fired that run meanwhile (the
+   * firing arms what follows).
+   */
+  private Optional<ProgramTriggers.Arm> settle(ProgramTriggers t, Planned planned, Instant now) {
+    StoredProgram p = planned.program();
+    known.put(p.id(), p);
+    if (planned.next().isEmpty()) {
+      t.unarm(p.id());
+      log.debug("Program {} has no further runs; nothing armed", p.id());
+      return Optional.empty();
     }
+    Instant run = planned.next().get();
+    Instant last = fired.get(p.id());
+    if (last != null && !last.isBefore(run)) return Optional.empty();
+    Instant fireAt = run.minus(leadTime);
+    if (fireAt.isBefore(now)) fireAt = now;
+    if (planned.late()) {
+      log.warn(
+          "Program {}: run {} passed while no node was running; it plays late, now (grace {})",
+          p.id(),
+          run,
+          misfires.grace());
+    }
+    return Optional.of(new ProgramTriggers.Arm(p.id(), run, fireAt));
   }
 
   private static Instant latest(Instant a, Instant b) {
@@ -146,25 +184,17 @@ final class ProgramArming implements ProgramEvents.Listener {
    * Arms every stored program and unarms what is no longer stored; returns how many are armed. Each
    * program looks back for misfires to its last recorded run (or its creation), at most the
    * conflict horizon.
+   *
+   * <p>Built for a start with 100,000 programs: they are read and planned in chunks (one pipelined
+   * round trip each for the programs and their last runs) by a few threads, so that Redis answers
+   * one chunk while another is parsed, then armed in one batch.
    */
   int resync() {
     Instant now = clock.instant();
-    List<StoredProgram> all = store.all();
-    Map<String, Instant> lastRecorded =
-        asRun.lastScheduled(all.stream().map(StoredProgram::id).toList());
-    Instant horizonAgo = now.minus(horizon);
+    List<Planned> plans = planAll(List.copyOf(store.ids()), now);
     Set<String> ids = new HashSet<>();
-    int armed = 0;
-    for (StoredProgram p : all) {
-      ids.add(p.id());
-      Instant from =
-          latest(latest(horizonAgo, p.createdAt()), lastRecorded.getOrDefault(p.id(), horizonAgo));
-      try {
-        if (arm(p, from).isPresent()) armed++;
-      } catch (RuntimeException e) {
-        log.error("Program {} could not be armed: {}", p.id(), e.getMessage(), e);
-      }
-    }
+    for (Planned p : plans) ids.add(p.program().id());
+    int armed = armAll(plans, now);
     ProgramTriggers t = triggers;
     if (t != null) {
       for (String id : t.programIds()) {
@@ -177,6 +207,82 @@ final class ProgramArming implements ProgramEvents.Listener {
     fired.keySet().retainAll(ids);
     known.keySet().retainAll(ids);
     return armed;
+  }
+
+  private List<Planned> planAll(List<String> ids, Instant now) {
+    List<List<String>> chunks = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i += RESYNC_CHUNK) {
+      chunks.add(ids.subList(i, Math.min(ids.size(), i + RESYNC_CHUNK)));
+    }
+    if (chunks.size() <= 1) return chunks.isEmpty() ? List.of() : planChunk(chunks.get(0), now);
+    AtomicInteger threadNo = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(RESYNC_THREADS, chunks.size()),
+            r -> {
+              Thread th =
+                  new Thread(r, "xiaolaba-resync-" + nodeId + "-" + threadNo.incrementAndGet());
+              th.setDaemon(true);
+              return th;
+            });
+    try {
+      List<Future<List<Planned>>> planned = new ArrayList<>();
+      for (List<String> chunk : chunks) planned.add(pool.submit(() -> planChunk(chunk, now)));
+      List<Planned> out = new ArrayList<>(ids.size());
+      for (Future<List<Planned>> f : planned) out.addAll(result(f));
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private List<Planned> planChunk(List<String> ids, Instant now) {
+    List<StoredProgram> programs = store.findAll(ids);
+    Map<String, Instant> lastRecorded = asRun.lastScheduled(ids);
+    Instant horizonAgo = now.minus(horizon);
+    List<Planned> out = new ArrayList<>(programs.size());
+    for (StoredProgram p : programs) {
+      Instant from =
+          latest(latest(horizonAgo, p.createdAt()), lastRecorded.getOrDefault(p.id(), horizonAgo));
+      try {
+        out.add(plan(p, from, now));
+      } catch (RuntimeException e) {
+        log.error("Program {} could not be armed: {}", p.id(), e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  private static <T> T result(Future<T> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading programs from Redis", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** Arms the planned programs in one batch; returns how many have a run to come. */
+  private int armAll(List<Planned> plans, Instant now) {
+    synchronized (armLock) {
+      ProgramTriggers t = triggers;
+      if (t == null || closed) return 0;
+      List<ProgramTriggers.Arm> arms = new ArrayList<>(plans.size());
+      int armed = 0;
+      for (Planned p : plans) {
+        try {
+          settle(t, p, now).ifPresent(arms::add);
+          if (p.next().isPresent()) armed++;
+        } catch (RuntimeException e) {
+          log.error("Program {} could not be armed: {}", p.program().id(), e.getMessage(), e);
+        }
+      }
+      t.armAll(arms);
+      return armed;
+    }
   }
 
   @Override

@@ -45,7 +45,7 @@ final class ProgramStore {
   static final int SAVE_ATTEMPTS = 5;
 
   /** Bump when the area index changes shape: nodes then rebuild it at start. */
-  private static final String INDEX_VERSION = "1";
+  static final String INDEX_VERSION = "1";
 
   private final RedisHandle redis;
   private final JedisPooled client;
@@ -104,6 +104,11 @@ final class ProgramStore {
 
   boolean exists(String id) {
     return client.exists(programKey(id));
+  }
+
+  /** Ids of every stored program. */
+  Set<String> ids() {
+    return client.smembers(idsKey());
   }
 
   /** Every stored program, oldest first. */

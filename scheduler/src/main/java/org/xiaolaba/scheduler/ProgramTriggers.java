@@ -1,6 +1,7 @@
 package org.xiaolaba.scheduler;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -22,11 +23,19 @@ interface ProgramTriggers {
     ProgramTriggers start(String nodeId, Firing firing);
   }
 
+  /** One run to arm: the program, the run's instant and when its trigger fires. */
+  record Arm(String programId, Instant run, Instant fireAt) {}
+
   /**
    * Makes {@code run} the program's only pending trigger, firing at {@code fireAt}; a trigger
    * already armed for that run is kept. Returns false when it was already armed.
    */
   boolean arm(String programId, Instant run, Instant fireAt);
+
+  /** {@link #arm} for each, as one batch where the implementation can (a node's start). */
+  default void armAll(List<Arm> arms) {
+    for (Arm a : arms) arm(a.programId(), a.run(), a.fireAt());
+  }
 
   /** Removes the program's trigger; true when it had one. */
   boolean unarm(String programId);
