@@ -211,6 +211,32 @@ class ProgramFiringTest {
   }
 
   @Test
+  void aProgramCreatedBeforeARestartPlaysExactlyOnceAfterItOnTheRealQuartz() {
+    cluster.readyClip("c1");
+    TestCluster.Node first = cluster.node(LEAD_1S, CLOCK);
+    Program p = first.service().create(request("c1", onceIn(Duration.ofSeconds(5))));
+    Instant startAt = p.nextRuns().get(0).toInstant();
+    first.service().close();
+
+    TestCluster.Node second = cluster.node(LEAD_1S, CLOCK);
+    assertThat(second.service().armedRun(p.id())).contains(startAt);
+    await().atMost(Duration.ofSeconds(7)).until(() -> second.service().armedRun(p.id()).isEmpty());
+    await().atMost(Duration.ofSeconds(2)).until(() -> !second.service().runs(p.id()).isEmpty());
+
+    assertThat(first.dispatch().played).isEmpty();
+    assertThat(second.dispatch().played)
+        .singleElement()
+        .satisfies(x -> assertThat(x.command().startAt()).isEqualTo(startAt));
+    assertThat(second.service().runs(p.id()))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.dispatchedAt()).isNotNull();
+              assertThat(r.late()).isFalse();
+            });
+  }
+
+  @Test
   void aCronProgramEveryTwoSecondsKeepsFiringAcrossTwoNodesEachRunOnce() {
     cluster.readyClip("c1");
     TestCluster.Node a = cluster.node(LEAD_1S, CLOCK);

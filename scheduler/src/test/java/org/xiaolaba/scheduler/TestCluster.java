@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.xiaolaba.config.AreaTree;
@@ -82,37 +83,64 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
-  record Node(ProgramService service, RecordingDispatch dispatch, Settings settings) {}
+  /**
+   * One node; {@code triggers} are its manual triggers when the test fires runs by its own clock,
+   * null when the node runs the real Quartz.
+   */
+  record Node(
+      ProgramService service,
+      RecordingDispatch dispatch,
+      Settings settings,
+      ManualTriggers triggers,
+      RedisHandle redis) {}
 
   Node node(Map<String, String> env, Clock clock) {
     return node(env, clock, c -> 1);
   }
 
   Node node(Map<String, String> env, Clock clock, Function<PlayCommand, Integer> answer) {
-    return node(TestRedis.settings(prefix, env), clock, answer);
+    return node(TestRedis.settings(prefix, env), clock, answer, false);
   }
 
   /** A node with settings the environment cannot give (maps such as quiet hours). */
   Node nodeWith(Map<String, String> env, Clock clock, UnaryOperator<Settings> adjust) {
-    return node(adjust.apply(TestRedis.settings(prefix, env)), clock, c -> 1);
+    return node(adjust.apply(TestRedis.settings(prefix, env)), clock, c -> 1, false);
   }
 
-  private Node node(Settings settings, Clock clock, Function<PlayCommand, Integer> answer) {
+  /**
+   * A node whose runs fire only when the test calls {@code triggers().fireDue(now)}, by {@code
+   * clock}, instead of on Quartz's system time.
+   */
+  Node manualNode(Map<String, String> env, Clock clock) {
+    return node(TestRedis.settings(prefix, env), clock, c -> 1, true);
+  }
+
+  private Node node(
+      Settings settings, Clock clock, Function<PlayCommand, Integer> answer, boolean manual) {
     RedisHandle redis = RedisHandle.open(settings);
     open.add(redis);
     RecordingDispatch dispatch = new RecordingDispatch(answer);
+    AtomicReference<ManualTriggers> manualTriggers = new AtomicReference<>();
+    ClipLookup clipLookup = id -> Optional.ofNullable(clips.get(id));
+    BulletinLookup bulletinLookup =
+        (date, area) -> Optional.ofNullable(bulletins.get(date + " " + area));
+    AreaTree areas = AreaTree.of(settings.areas());
     ProgramService service =
-        new ProgramService(
-            settings,
-            redis,
-            AreaTree.of(settings.areas()),
-            id -> Optional.ofNullable(clips.get(id)),
-            dispatch,
-            clock,
-            (date, area) -> Optional.ofNullable(bulletins.get(date + " " + area)));
+        manual
+            ? new ProgramService(
+                settings,
+                redis,
+                areas,
+                clipLookup,
+                dispatch,
+                clock,
+                bulletinLookup,
+                ManualTriggers.factory(manualTriggers))
+            : new ProgramService(
+                settings, redis, areas, clipLookup, dispatch, clock, bulletinLookup);
     open.add(service);
     service.start();
-    return new Node(service, dispatch, settings);
+    return new Node(service, dispatch, settings, manualTriggers.get(), redis);
   }
 
   /** Adds a clip that is ready, with a loudspeaker rendition at {@code /media/<id>.mp3}. */
