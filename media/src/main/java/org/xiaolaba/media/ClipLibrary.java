@@ -72,7 +72,8 @@ public final class ClipLibrary implements AutoCloseable {
     ClipTranscoder transcoder =
         new ClipTranscoder(
             profiles,
-            new LoudnessAnalysis(steps, profiles, settings.media().maxDuration()),
+            new LoudnessAnalysis(
+                steps, profiles, settings.media().maxDuration(), settings.media().silence()),
             new RenditionEncoder(steps, directories));
     this.pipeline =
         new ClipPipeline(

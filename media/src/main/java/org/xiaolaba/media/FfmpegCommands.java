@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import net.bramp.ffmpeg.builder.FFmpegBuilder;
 import net.bramp.ffmpeg.builder.FFmpegOutputBuilder;
+import org.xiaolaba.config.Settings;
 
 /**
  * The ffmpeg command lines of the pipeline, built with ffmpeg-cli-wrapper's {@link FFmpegBuilder}.
@@ -55,12 +56,6 @@ final class FfmpegCommands {
 
   static final String FORMAT_WHITELIST = String.join(",", ALLOWED_FORMATS);
 
-  /** Silence below this (peak, per sample) counts as silence for trimming. */
-  static final String SILENCE_THRESHOLD = "-50dB";
-
-  /** Only silences at least this long are trimmed at the start and the end. */
-  static final double SILENCE_MIN_SECONDS = 0.5;
-
   private FfmpegCommands() {}
 
   /** The options every run starts with: quiet banner, levels on each line, progress on stdout. */
@@ -103,22 +98,28 @@ final class FfmpegCommands {
 
   /**
    * The one run that decodes the whole input: it checks it decodes, measures integrated loudness
-   * and true peak ({@code ebur128@input}), finds leading and trailing silence, and measures the
+   * and sample peak ({@code ebur128@input}), finds leading and trailing silence, and measures the
    * loudness each profile's channel layout and filters give ({@code ebur128@b1}, ...), so that each
-   * rendition gets the gain it needs. Decoding stops at {@code limitSeconds}.
+   * rendition gets the gain it needs. Decoding stops at {@code limitSeconds}. The true peak is
+   * measured by an encoding run instead, beside the longer encodes (see {@link #render}).
    */
-  static List<String> analyze(Path input, List<String> branchChains, long limitSeconds, int loops) {
-    StringBuilder graph = new StringBuilder();
+  static List<String> analyze(
+      Path input,
+      List<String> branchChains,
+      Settings.Silence silence,
+      long limitSeconds,
+      int loops) {
+    StringBuilder graph = new StringBuilder("[0:a:0]");
     String main =
-        "silencedetect=n="
-            + SILENCE_THRESHOLD
-            + ":d="
-            + SILENCE_MIN_SECONDS
-            + ",ebur128@input=peak=true:framelog=verbose[out]";
+        String.format(
+            Locale.ROOT,
+            "silencedetect=n=%.2fdB:d=%s,ebur128@input=peak=sample:framelog=verbose[out]",
+            silence.thresholdDb(),
+            seconds(silence.minDuration().toMillis() / 1000.0));
     if (branchChains.isEmpty()) {
-      graph.append("[0:a:0]").append(main);
+      graph.append(main);
     } else {
-      graph.append("[0:a:0]asplit=").append(branchChains.size() + 1).append("[m0]");
+      graph.append("asplit=").append(branchChains.size() + 1).append("[m0]");
       for (int i = 1; i <= branchChains.size(); i++) graph.append("[m").append(i).append(']');
       graph.append(";[m0]").append(main);
       for (int i = 1; i <= branchChains.size(); i++) {
@@ -142,7 +143,10 @@ final class FfmpegCommands {
     return b.build();
   }
 
-  /** Measures integrated loudness of a finished rendition, and what its stream is. */
+  /**
+   * Measures a finished rendition on its own, by decoding it: its integrated loudness and what its
+   * stream is. Clips too short for one 400 ms loudness block are measured {@code loops} times over.
+   */
   static List<String> measure(Path file, int loops) {
     FFmpegBuilder b = base(file, loops);
     b.addOutput("-")
@@ -167,10 +171,11 @@ final class FfmpegCommands {
     return chain.toString();
   }
 
-  /** An encode of one rendition: trim, shape, gain, true-peak limiter, encoder. */
-  static List<String> encode(
-      Path input,
-      Path output,
+  /**
+   * What one rendition run makes: the encoding, the shaping, the gain and limit, the trim (null
+   * where not trimmed) and the rate to oversample the input to for its true peak (0: not measured).
+   */
+  record Render(
       Encoding encoding,
       int channels,
       int sampleRate,
@@ -179,40 +184,69 @@ final class FfmpegCommands {
       double gainDb,
       double limitDb,
       Double trimStart,
-      Double trimEnd) {
+      Double trimEnd,
+      int truePeakRate) {}
+
+  /**
+   * One rendition run: trim, shape, gain and true-peak limiter, then the encoder. With a {@code
+   * truePeakRate}, a branch measures the input's true peak ({@code astats@truepeak}, see {@link
+   * #truePeakRate}); in the run of the cheapest rendition it takes time that run would otherwise
+   * spend waiting for the others.
+   */
+  static List<String> render(Path input, Path output, Render r) {
+    StringBuilder graph = new StringBuilder("[0:a:0]");
+    if (r.truePeakRate() > 0) {
+      graph
+          .append("asplit=2[tp][in];[tp]aresample=")
+          .append(r.truePeakRate())
+          .append(":filter_size=16:osf=fltp,")
+          .append("astats@truepeak=measure_perchannel=none:measure_overall=Peak_level,anullsink;")
+          .append("[in]");
+    }
     List<String> filters = new ArrayList<>();
-    if (trimStart != null || trimEnd != null) {
-      StringBuilder trim = new StringBuilder("atrim=");
+    if (r.trimStart() != null || r.trimEnd() != null) {
       List<String> parts = new ArrayList<>();
-      if (trimStart != null) parts.add("start=" + seconds(trimStart));
-      if (trimEnd != null) parts.add("end=" + seconds(trimEnd));
-      trim.append(String.join(":", parts));
-      filters.add(trim.toString());
+      if (r.trimStart() != null) parts.add("start=" + seconds(r.trimStart()));
+      if (r.trimEnd() != null) parts.add("end=" + seconds(r.trimEnd()));
+      filters.add("atrim=" + String.join(":", parts));
       filters.add("asetpts=PTS-STARTPTS");
     }
-    filters.add(shapingChain(channels, sampleRate, highpassHz));
-    filters.add(String.format(Locale.ROOT, "volume=%.2fdB", gainDb));
-    double limit = Math.min(1.0, Math.max(0.0625, Math.pow(10, limitDb / 20)));
+    filters.add(shapingChain(r.channels(), r.sampleRate(), r.highpassHz()));
+    filters.add(String.format(Locale.ROOT, "volume=%.2fdB", r.gainDb()));
+    double limit = Math.min(1.0, Math.max(0.0625, Math.pow(10, r.limitDb() / 20)));
     filters.add(
         String.format(
             Locale.ROOT, "alimiter=limit=%.4f:attack=5:release=50:level=disabled", limit));
-    FFmpegBuilder b = base(input, 0);
+    graph.append(String.join(",", filters)).append("[out]");
+    FFmpegBuilder b = base(input, 0).setComplexFilter(graph.toString());
     FFmpegOutputBuilder out =
         b.addOutput(fileUrl(output))
-            .setFormat(encoding.muxer())
-            .setAudioCodec(encoding.encoder())
-            .setAudioChannels(channels)
-            .setAudioSampleRate(sampleRate)
-            .setAudioBitRate(bitrate)
-            .setAudioFilter(String.join(",", filters))
+            .setFormat(r.encoding().muxer())
+            .setAudioCodec(r.encoding().encoder())
+            .setAudioChannels(r.channels())
+            .setAudioSampleRate(r.sampleRate())
+            .setAudioBitRate(r.bitrate())
             .disableVideo()
             .disableSubtitle()
-            .addExtraArgs("-dn", "-map", "0:a:0", "-map_metadata", "-1", "-map_chapters", "-1");
-    if (encoding == Encoding.AAC) {
+            .addExtraArgs("-dn", "-map", "[out]", "-map_metadata", "-1", "-map_chapters", "-1");
+    if (r.encoding() == Encoding.AAC) {
       out.addExtraArgs("-movflags", "+faststart");
     }
     out.done();
     return b.build();
+  }
+
+  /**
+   * The rate the true peak is measured at: the input oversampled four times up to 48 kHz, twice up
+   * to 96 kHz (ITU-R BS.1770-4, annex 2), in floating point so that peaks over full scale show.
+   * This costs under half of {@code ebur128=peak=true}, which first resamples to 48 kHz, then to
+   * 192 kHz with longer filters, and measures loudness besides.
+   */
+  static int truePeakRate(int inputRate) {
+    if (inputRate <= 0) return 192_000;
+    if (inputRate <= 48_000) return inputRate * 4;
+    if (inputRate <= 96_000) return inputRate * 2;
+    return inputRate;
   }
 
   static String seconds(double s) {

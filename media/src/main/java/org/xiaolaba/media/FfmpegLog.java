@@ -40,6 +40,9 @@ final class FfmpegLog implements Consumer<String> {
       Pattern.compile("^\\s+I:\\s+(-inf|-?\\d+(?:\\.\\d+)?) LUFS");
   private static final Pattern SUMMARY_PEAK =
       Pattern.compile("^\\s+Peak:\\s+(-inf|-?\\d+(?:\\.\\d+)?) dBFS");
+  private static final Pattern PEAK_LEVEL =
+      Pattern.compile(
+          "^\\[astats@([^\\] ]+) @ 0x[0-9a-f]+\\] \\[info\\] Peak level dB: (-?inf|-?\\d+(?:\\.\\d+)?)$");
   private static final Pattern SILENCE_START =
       Pattern.compile(
           "^\\[silencedetect @ 0x[0-9a-f]+\\] \\[info\\] silence_start: (-?[0-9.e+-]+)");
@@ -70,6 +73,7 @@ final class FfmpegLog implements Consumer<String> {
   private String refusedProtocol;
   private boolean diskFull;
   private final Map<String, Loudness> summaries = new HashMap<>();
+  private final Map<String, Double> peakLevels = new HashMap<>();
   private String summaryOf;
   private Double summaryI;
   private Double summaryPeak;
@@ -96,6 +100,10 @@ final class FfmpegLog implements Consumer<String> {
       summaryOf = m.group(1);
       summaryI = null;
       summaryPeak = null;
+      return;
+    }
+    if ((m = PEAK_LEVEL.matcher(line)).find()) {
+      peakLevels.put(m.group(1), number(m.group(2)));
       return;
     }
     if ((m = SILENCE_START.matcher(line)).find()) {
@@ -228,7 +236,8 @@ final class FfmpegLog implements Consumer<String> {
   }
 
   private static double number(String text) {
-    return text.equals("-inf") ? Double.NEGATIVE_INFINITY : Double.parseDouble(text);
+    if (text.equals("-inf")) return Double.NEGATIVE_INFINITY;
+    return text.equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(text);
   }
 
   synchronized boolean inputOpened() {
@@ -279,6 +288,11 @@ final class FfmpegLog implements Consumer<String> {
 
   synchronized Optional<Loudness> loudness(String instance) {
     return Optional.ofNullable(summaries.get(instance));
+  }
+
+  /** The overall peak level a named {@code astats} instance found, in dBFS. */
+  synchronized Optional<Double> peakLevel(String instance) {
+    return Optional.ofNullable(peakLevels.get(instance));
   }
 
   /** Where the sound starts, when the input opens with silence. */

@@ -22,10 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs ffmpeg as a child process with a hard timeout. stderr is handed over line by line (lines cut
- * at {@value #MAX_LINE} characters) and its last {@value #TAIL_BYTES} characters are kept for error
- * messages; {@code -progress pipe:1} output on stdout is turned into decoded microseconds. Every
- * running process is tracked so {@link #killAll()} can stop them on shutdown.
+ * Runs ffmpeg as child processes, one or several at once, each with a hard timeout. stderr is
+ * handed over line by line (lines cut at {@value #MAX_LINE} characters) and its last {@value
+ * #TAIL_BYTES} characters are kept for error messages; {@code -progress pipe:1} output on stdout is
+ * turned into decoded microseconds. Every running process is tracked so {@link #killAll()} can stop
+ * them on shutdown.
  */
 final class FfmpegRunner {
   private static final Logger log = LoggerFactory.getLogger(FfmpegRunner.class);
@@ -49,6 +50,10 @@ final class FfmpegRunner {
     }
   }
 
+  /** One ffmpeg run to start: its arguments and where its stderr lines and progress go. */
+  record Invocation(
+      List<String> args, Consumer<String> onStderrLine, LongConsumer onProgressMicros) {}
+
   /**
    * Runs {@code ffmpeg args...} and waits for it, at most {@code timeout}.
    *
@@ -61,53 +66,94 @@ final class FfmpegRunner {
       Consumer<String> onStderrLine,
       LongConsumer onProgressMicros)
       throws InterruptedException, IOException {
-    if (closed) {
-      return new Result(-1, false, true, "");
+    return runTogether(List.of(new Invocation(args, onStderrLine, onProgressMicros)), timeout)
+        .get(0);
+  }
+
+  /**
+   * Starts every run at once and waits for all of them, each at most {@code timeout} from its
+   * start; results come in the order of {@code runs}. A run that fails does not stop the others: it
+   * is the caller's to decide what a failure means. Interrupted, it kills every one of them.
+   */
+  List<Result> runTogether(List<Invocation> runs, Duration timeout)
+      throws InterruptedException, IOException {
+    List<Started> started = new ArrayList<>(runs.size());
+    try {
+      for (Invocation run : runs) {
+        if (closed) break;
+        started.add(start(run, timeout));
+      }
+      List<Result> results = new ArrayList<>(runs.size());
+      for (Started s : started) results.add(await(s));
+      while (results.size() < runs.size()) results.add(new Result(-1, false, true, ""));
+      return results;
+    } finally {
+      for (Started s : started) {
+        if (s.process().isAlive()) kill(s.process());
+        running.remove(s.process());
+      }
     }
-    List<String> command = new ArrayList<>(args.size() + 1);
+  }
+
+  /** A process on its way: what it was started with and who reads its output. */
+  private record Started(
+      Process process,
+      List<String> command,
+      Duration timeout,
+      long deadline,
+      TailBuffer tail,
+      Future<?> err,
+      Future<?> out) {}
+
+  private Started start(Invocation run, Duration timeout) throws IOException {
+    List<String> command = new ArrayList<>(run.args().size() + 1);
     command.add(ffmpeg.toString());
-    command.addAll(args);
+    command.addAll(run.args());
     log.debug("Running {}", command);
     Process process =
         new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.PIPE).start();
     running.add(process);
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
       process.getOutputStream().close();
-      if (closed) {
-        process.destroyForcibly();
-      }
-      TailBuffer tail = new TailBuffer(TAIL_BYTES);
-      Future<?> err =
-          io.submit(
-              () ->
-                  readLines(
-                      process.getErrorStream(),
-                      line -> {
-                        tail.append(line);
-                        onStderrLine.accept(line);
-                      }));
-      Future<?> out =
-          io.submit(() -> readLines(process.getInputStream(), progressParser(onProgressMicros)));
-      boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (!finished) {
-        log.warn("ffmpeg ran longer than {} and is killed: {}", timeout, command);
-        process.destroyForcibly();
-        process.waitFor(5, TimeUnit.SECONDS);
-      }
-      drain(err);
-      drain(out);
-      int exit = process.isAlive() ? -1 : process.exitValue();
-      // a run that overlapped shutdown is reported as killed, whatever its exit code
-      return new Result(exit, !finished && !closed, closed, tail.toString());
-    } catch (InterruptedException e) {
+    } catch (IOException e) {
       process.destroyForcibly();
-      throw e;
-    } finally {
-      if (process.isAlive()) {
-        process.destroyForcibly();
-      }
       running.remove(process);
+      throw e;
     }
+    if (closed) {
+      process.destroyForcibly();
+    }
+    TailBuffer tail = new TailBuffer(TAIL_BYTES);
+    Future<?> err =
+        io.submit(
+            () ->
+                readLines(
+                    process.getErrorStream(),
+                    line -> {
+                      tail.append(line);
+                      run.onStderrLine().accept(line);
+                    }));
+    Future<?> out =
+        io.submit(
+            () -> readLines(process.getInputStream(), progressParser(run.onProgressMicros())));
+    return new Started(process, command, timeout, deadline, tail, err, out);
+  }
+
+  private Result await(Started s) throws InterruptedException {
+    Process process = s.process();
+    long left = Math.max(0, s.deadline() - System.nanoTime());
+    boolean finished = process.waitFor(left, TimeUnit.NANOSECONDS);
+    if (!finished) {
+      log.warn("ffmpeg ran longer than {} and is killed: {}", s.timeout(), s.command());
+      process.destroyForcibly();
+      process.waitFor(5, TimeUnit.SECONDS);
+    }
+    drain(s.err());
+    drain(s.out());
+    int exit = process.isAlive() ? -1 : process.exitValue();
+    // a run that overlapped shutdown is reported as killed, whatever its exit code
+    return new Result(exit, !finished && !closed, closed, s.tail().toString());
   }
 
   /** Waits for a reader to see end of stream; the process is gone, so this is quick. */
@@ -168,9 +214,26 @@ final class FfmpegRunner {
   /** Stops every running ffmpeg at once; later runs return at once as killed. */
   void killAll() {
     closed = true;
-    for (Process p : running) {
-      p.destroyForcibly();
+    for (Process p : running) p.destroyForcibly();
+    for (Process p : running) kill(p);
+  }
+
+  /**
+   * Kills a process and waits (briefly, even when interrupted) until it is gone, so that no ffmpeg
+   * outlives the run or the library that started it.
+   */
+  private static void kill(Process p) {
+    p.destroyForcibly();
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (p.isAlive() && System.nanoTime() < deadline) {
+      try {
+        p.waitFor(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
     }
+    if (interrupted) Thread.currentThread().interrupt();
   }
 
   void close() {

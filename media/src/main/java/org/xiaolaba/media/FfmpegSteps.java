@@ -3,6 +3,7 @@ package org.xiaolaba.media;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
@@ -26,6 +27,9 @@ final class FfmpegSteps {
     this.closing = closing;
   }
 
+  /** A step to run: its arguments, what it does, and where its progress goes. */
+  record Planned(List<String> args, String doing, LongConsumer progressMicros) {}
+
   /**
    * Runs ffmpeg to its end.
    *
@@ -34,23 +38,44 @@ final class FfmpegSteps {
    */
   Step run(List<String> args, String doing, LongConsumer progressMicros)
       throws ClipRefused, ClipAbandoned, IOException, InterruptedException {
-    FfmpegLog log = new FfmpegLog();
-    FfmpegRunner.Result result = runner.run(args, timeout, log, progressMicros);
-    log.finish();
-    if (result.killed() || closing.getAsBoolean()) throw new ClipAbandoned();
-    if (result.timedOut()) {
-      throw new ClipRefused(
-          "processing was stopped: ffmpeg took longer than "
-              + Units.duration(timeout)
-              + " (ffmpeg.timeout) while "
-              + doing);
-    }
-    return new Step(result, log);
+    return runTogether(List.of(new Planned(args, doing, progressMicros))).get(0);
   }
 
   Step run(List<String> args, String doing)
       throws ClipRefused, ClipAbandoned, IOException, InterruptedException {
     return run(args, doing, us -> {});
+  }
+
+  /**
+   * Runs the steps at once, as separate processes, and waits for all of them: on a machine with
+   * more than one core, steps that do not depend on each other take the time of the longest one.
+   * Steps come back in order; a step that fails is reported like a single one.
+   */
+  List<Step> runTogether(List<Planned> steps)
+      throws ClipRefused, ClipAbandoned, IOException, InterruptedException {
+    List<FfmpegLog> logs = new ArrayList<>(steps.size());
+    List<FfmpegRunner.Invocation> invocations = new ArrayList<>(steps.size());
+    for (Planned step : steps) {
+      FfmpegLog log = new FfmpegLog();
+      logs.add(log);
+      invocations.add(new FfmpegRunner.Invocation(step.args(), log, step.progressMicros()));
+    }
+    List<FfmpegRunner.Result> results = runner.runTogether(invocations, timeout);
+    List<Step> done = new ArrayList<>(steps.size());
+    for (int i = 0; i < steps.size(); i++) {
+      logs.get(i).finish();
+      FfmpegRunner.Result result = results.get(i);
+      if (result.killed() || closing.getAsBoolean()) throw new ClipAbandoned();
+      if (result.timedOut()) {
+        throw new ClipRefused(
+            "processing was stopped: ffmpeg took longer than "
+                + Units.duration(timeout)
+                + " (ffmpeg.timeout) while "
+                + steps.get(i).doing());
+      }
+      done.add(new Step(result, logs.get(i)));
+    }
+    return done;
   }
 
   /** A step that ran to its end (not killed, not timed out): how it exited and what it logged. */

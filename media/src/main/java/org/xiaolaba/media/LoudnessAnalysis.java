@@ -10,17 +10,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.xiaolaba.config.Settings;
 
 /**
  * The first stage of a clip: a header probe, then one run that decodes the whole file, checking
- * that it decodes and measuring EBU R128 loudness, true peak, leading and trailing silence, and the
- * loudness each profile's channel layout and filters give. Refuses files that are unreadable,
- * damaged, truncated, too long or silent.
+ * that it decodes and measuring EBU R128 loudness, sample peak, leading and trailing silence
+ * ({@code media.silence}), and the loudness each profile's channel layout and filters give. Refuses
+ * files that are unreadable, damaged, truncated, too long or silent. The input's true peak is
+ * measured later, alongside the renditions ({@link RenditionEncoder}).
  */
 final class LoudnessAnalysis {
-  /** Integrated loudness below this is silence: refused rather than amplified into noise. */
-  private static final double SILENT_BELOW_LUFS = -60.0;
-
   /** Clips shorter than this are measured looped: EBU R128 needs 400 ms blocks. */
   static final double SHORT_CLIP_SECONDS = 0.5;
 
@@ -32,12 +31,12 @@ final class LoudnessAnalysis {
 
   private static final double TRIM_PAD_END_SECONDS = 0.25;
 
-  /** What the analysis found out about an input. */
+  /** What the analysis found out about an input; a sample rate of 0 is unknown. */
   record Result(
       double decodedSeconds,
       int channels,
+      int sampleRate,
       double inputLufs,
-      double truePeakDb,
       Map<String, Double> profileLufs,
       Double trimStart,
       Double trimEnd) {
@@ -51,7 +50,11 @@ final class LoudnessAnalysis {
 
   /** What the header probe found. {@code roughSeconds} may be estimated: only for progress. */
   private record Probe(
-      int channels, Optional<Double> declaredSeconds, Double roughSeconds, boolean hasVideo) {}
+      int channels,
+      int sampleRate,
+      Optional<Double> declaredSeconds,
+      Double roughSeconds,
+      boolean hasVideo) {}
 
   /** The decode run and how much audio it decoded. */
   private record Decoded(FfmpegSteps.Step step, double seconds) {}
@@ -68,11 +71,17 @@ final class LoudnessAnalysis {
   private final FfmpegSteps ffmpeg;
   private final List<RenditionProfile> profiles;
   private final double maxSeconds;
+  private final Settings.Silence silence;
 
-  LoudnessAnalysis(FfmpegSteps ffmpeg, List<RenditionProfile> profiles, Duration maxDuration) {
+  LoudnessAnalysis(
+      FfmpegSteps ffmpeg,
+      List<RenditionProfile> profiles,
+      Duration maxDuration,
+      Settings.Silence silence) {
     this.ffmpeg = ffmpeg;
     this.profiles = profiles;
     this.maxSeconds = maxDuration.toMillis() / 1000.0;
+    this.silence = silence;
   }
 
   /** How many times to loop a short file so that its loudness can be measured at all. */
@@ -89,15 +98,15 @@ final class LoudnessAnalysis {
     Decoded decoded = decode(job, source, probe, branches, limit);
     FfmpegSteps.Step measured = loudnessRun(source, branches, limit, decoded);
     FfmpegLog.Loudness input = measured.loudness("ebur128@input");
-    double peak = truePeakOfSound(input);
+    refuseSilence(input);
     Map<String, Double> profileLufs = profileLoudness(measured, branches, input);
     Trim trim = trim(decoded.step().log(), decoded.seconds());
     job.progress(PROGRESS_SHARE);
     return new Result(
         decoded.seconds(),
         probe.channels(),
+        probe.sampleRate(),
         input.integratedLufs(),
-        peak,
         profileLufs,
         trim.start(),
         trim.end());
@@ -129,7 +138,12 @@ final class LoudnessAnalysis {
       throw new ClipRefused(tooLong(declared.get()));
     }
     int channels = audio.channels() > 0 ? audio.channels() : 2;
-    return new Probe(channels, declared, probe.roughSeconds().orElse(null), probe.hasVideo());
+    return new Probe(
+        channels,
+        audio.sampleRate(),
+        declared,
+        probe.roughSeconds().orElse(null),
+        probe.hasVideo());
   }
 
   /** ffmpeg caps a WAV's declared size to the file, so it would pass a cut-off file as shorter. */
@@ -171,7 +185,7 @@ final class LoudnessAnalysis {
     AtomicLong decodedMicros = new AtomicLong();
     FfmpegSteps.Step step =
         ffmpeg.run(
-            FfmpegCommands.analyze(source, branches.chains(), limit, 0),
+            FfmpegCommands.analyze(source, branches.chains(), silence, limit, 0),
             "decoding the file",
             us -> {
               decodedMicros.set(us);
@@ -217,26 +231,26 @@ final class LoudnessAnalysis {
         decoded.seconds() < SHORT_CLIP_SECONDS
             && input.integratedLufs() <= -70
             && input.peakDb() != null
-            && input.peakDb() > SILENT_BELOW_LUFS;
+            && input.peakDb() > silence.silentBelowLufs();
     if (!unmeasured) return decoded.step();
     int loops = loopsToMeasure(decoded.seconds());
     return ffmpeg.run(
-        FfmpegCommands.analyze(source, branches.chains(), limit, loops), "measuring the loudness");
+        FfmpegCommands.analyze(source, branches.chains(), silence, limit, loops),
+        "measuring the loudness");
   }
 
-  /** The input's true peak; a silent input is refused. */
-  private static double truePeakOfSound(FfmpegLog.Loudness input) throws ClipRefused {
+  /** Refuses a silent input (media.silence.silentBelowLufs). */
+  private void refuseSilence(FfmpegLog.Loudness input) throws ClipRefused {
     double peak = input.peakDb() == null ? Double.NEGATIVE_INFINITY : input.peakDb();
-    if (input.integratedLufs() < SILENT_BELOW_LUFS || peak == Double.NEGATIVE_INFINITY) {
+    if (input.integratedLufs() < silence.silentBelowLufs() || peak == Double.NEGATIVE_INFINITY) {
       throw new ClipRefused(
-          "the clip is silent (integrated loudness "
+          "the clip is silent: its integrated loudness, "
               + Units.lufs(input.integratedLufs())
-              + ", below "
-              + Units.lufs(SILENT_BELOW_LUFS)
-              + "): there is nothing to broadcast, and amplifying it would only make noise."
-              + " Check the recording and upload it again");
+              + ", is below "
+              + Units.lufs(silence.silentBelowLufs())
+              + " (media.silence.silentBelowLufs). There is nothing to broadcast, and amplifying"
+              + " it would only make noise; check the recording and upload it again");
     }
-    return peak;
   }
 
   /** Each profile's loudness before gain; a profile whose filters leave nothing is refused. */
@@ -249,7 +263,7 @@ final class LoudnessAnalysis {
           branch == null
               ? input.integratedLufs()
               : measured.loudness("ebur128@b" + branch).integratedLufs();
-      if (value < SILENT_BELOW_LUFS) {
+      if (value < silence.silentBelowLufs()) {
         throw new ClipRefused(
             "the clip has no sound the "
                 + profile.name()

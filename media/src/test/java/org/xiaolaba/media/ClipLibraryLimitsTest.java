@@ -118,6 +118,23 @@ class ClipLibraryLimitsTest {
   }
 
   @Test
+  void closing_the_library_while_the_renditions_encode_kills_every_one_of_their_runs() {
+    start(Map.of("XIAOLABA_FFMPEG_WORKERS", "1"));
+    Clip running = library.ingest(upload(library, longWav("encoding.wav", 10, 600)), "running");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> library.find(running.id()).map(Clip::stage).orElse("").equals("encoding"));
+    long before = System.nanoTime();
+
+    library.close();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(3));
+    assertThat(ProcessHandle.current().children().filter(p -> p.isAlive()))
+        .noneMatch(p -> p.info().command().orElse("").contains("ffmpeg"));
+    assertThat(filesIn(dataDir.resolve("media").resolve("tmp"))).isEmpty();
+  }
+
+  @Test
   void a_clip_longer_than_the_maximum_duration_fails_naming_the_limit() {
     start(Map.of("XIAOLABA_MEDIA_MAX_DURATION", "2s"));
 

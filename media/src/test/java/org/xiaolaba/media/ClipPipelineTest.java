@@ -123,7 +123,7 @@ class ClipPipelineTest {
 
     List<String> stages =
         events.stream().filter(c -> c.id().equals(clip.id())).map(Clip::stage).distinct().toList();
-    assertThat(stages).containsExactly("queued", "analyzing", "loudspeaker", "app", "done");
+    assertThat(stages).containsExactly("queued", "analyzing", "encoding", "done");
     List<Integer> progress =
         events.stream().filter(c -> c.id().equals(clip.id())).map(Clip::progress).toList();
     assertThat(progress).isSorted();
@@ -280,6 +280,28 @@ class ClipPipelineTest {
     assertThat(clip.status()).isEqualTo(ClipStatus.READY);
     assertThat(clip.durationMs()).as("2 s of tone and a little air").isBetween(2000L, 2500L);
     assertOnTarget(clip.renditions().get("loudspeaker"), false);
+  }
+
+  @Test
+  void the_input_true_peak_counts_the_peaks_between_the_samples() {
+    // a quarter of the sample rate, sampled at 45 degrees: every sample is at 0.707 of the peak
+    Path between =
+        generate(
+            fixtures,
+            "between.wav",
+            "-f",
+            "lavfi",
+            "-i",
+            "aevalsrc=0.5*sin(2*PI*11025*t+PI/4):s=44100:d=3",
+            "-c:a",
+            "pcm_s16le");
+
+    Clip clip = ingestAndWait(between, "between the samples");
+
+    assertThat(clip.status()).as(String.valueOf(clip.error())).isEqualTo(ClipStatus.READY);
+    assertThat(clip.loudness().inputTruePeakDb())
+        .as("-6.0 dBTP, where the samples peak at -9.0 dBFS")
+        .isBetween(-6.5, -5.0);
   }
 
   @Test

@@ -137,4 +137,21 @@ class FfmpegLogTest {
     assertThat(FfmpegLog.channels("3 channels")).isEqualTo(3);
     assertThat(FfmpegLog.channels("something")).isZero();
   }
+
+  @Test
+  void the_peak_level_of_a_named_astats_instance_is_read_and_nothing_else_passes_for_it() {
+    FfmpegLog log =
+        read(
+            """
+            [info]     comment         : [astats@truepeak @ 0x1] [info] Peak level dB: 9.0
+            [Parsed_astats_1 @ 0x2] [info] Peak level dB: 5.0
+            [astats@truepeak @ 0x55d0] [info] Overall
+            [astats@truepeak @ 0x55d0] [info] Peak level dB: -3.816501
+            [astats@silent @ 0x55d1] [info] Peak level dB: -inf
+            """);
+
+    assertThat(log.peakLevel("truepeak")).contains(-3.816501);
+    assertThat(log.peakLevel("silent")).contains(Double.NEGATIVE_INFINITY);
+    assertThat(log.peakLevel("other")).isEmpty();
+  }
 }
