@@ -3,14 +3,10 @@ package org.xiaolaba.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.xiaolaba.scheduler.TestCluster.request;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +19,7 @@ class ProgramsUsingClipTest {
   static final Instant NOW = Instant.parse("2031-01-01T00:00:00Z");
 
   final TestCluster cluster = new TestCluster();
-  final MovableClock clock = new MovableClock(NOW);
+  final SettableClock clock = new SettableClock(NOW);
   ProgramService service;
 
   @BeforeEach
@@ -74,33 +70,5 @@ class ProgramsUsingClipTest {
     service.delete(daily.id());
 
     assertThat(service.programsUsingClip("news")).isEmpty();
-  }
-
-  /** A clock that stands still until the test moves it. */
-  static final class MovableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    MovableClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    void move(Duration by) {
-      now.updateAndGet(i -> i.plus(by));
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return Clock.fixed(instant(), zone);
-    }
   }
 }
