@@ -119,9 +119,23 @@ class ClipDeletionApiTest {
   @Test
   void aClipReadOutInABulletinToComeCannotBeDeletedUntilItsItemIsWithdrawn() throws Exception {
     JsonNode clip = readyClip("bulletin-tone.wav", 1);
-    String tomorrow = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).plusDays(1).toString();
-    HttpResponse<String> item = server.postJson("/api/v1/items", editor, Map.of(
-        "kind", "notice", "title", "明日通知", "areas", List.of(VILLAGE), "date", tomorrow, "clipId", clip.get("id").asText()));
+    String tomorrow =
+        java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).plusDays(1).toString();
+    HttpResponse<String> item =
+        server.postJson(
+            "/api/v1/items",
+            editor,
+            Map.of(
+                "kind",
+                "notice",
+                "title",
+                "明日通知",
+                "areas",
+                List.of(VILLAGE),
+                "date",
+                tomorrow,
+                "clipId",
+                clip.get("id").asText()));
     assertThat(item.statusCode()).as(item.body()).isEqualTo(201);
     String itemId = TestServer.json(item.body()).get("id").asText();
 
@@ -131,7 +145,12 @@ class ClipDeletionApiTest {
     assertThat(problem.get("conflicts").get(0).asText()).isEqualTo(itemId);
     assertThat(problem.get("detail").asText()).contains("明日通知");
 
-    server.send(server.request("/api/v1/items/" + itemId + "/withdraw", editor).POST(HttpRequest.BodyPublishers.noBody()).build());
-    assertThat(delete("/api/v1/clips/" + clip.get("id").asText(), editor).statusCode()).isEqualTo(204);
+    server.send(
+        server
+            .request("/api/v1/items/" + itemId + "/withdraw", editor)
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build());
+    assertThat(delete("/api/v1/clips/" + clip.get("id").asText(), editor).statusCode())
+        .isEqualTo(204);
   }
 }

@@ -6,17 +6,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Collectors;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.xiaolaba.config.errors.ConflictException;
-import org.xiaolaba.scheduler.Item;
-import org.xiaolaba.scheduler.ItemService;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.media.Clip;
 import org.xiaolaba.media.ClipLibrary;
+import org.xiaolaba.scheduler.Item;
+import org.xiaolaba.scheduler.ItemService;
 import org.xiaolaba.scheduler.Program;
 import org.xiaolaba.scheduler.ProgramService;
 import org.xiaolaba.server.auth.Role;
@@ -120,8 +120,14 @@ public final class ClipsApi {
     List<Item> items = this.items.usingClip(clip.id(), LocalDate.now(zone));
     if (!items.isEmpty()) {
       throw new ConflictException(
-          "clip '" + clip.id() + "' is read out in the bulletins of " + items.size() + " item(s) ("
-              + items.stream().map(i -> "'" + i.title() + "' " + i.id() + " on " + i.date()).collect(Collectors.joining(", "))
+          "clip '"
+              + clip.id()
+              + "' is read out in the bulletins of "
+              + items.size()
+              + " item(s) ("
+              + items.stream()
+                  .map(i -> "'" + i.title() + "' " + i.id() + " on " + i.date())
+                  .collect(Collectors.joining(", "))
               + "); withdraw them or change their clip first",
           items.stream().map(Item::id).toList());
     }
