@@ -33,8 +33,12 @@ final class ProgramArming implements ProgramEvents.Listener {
   /** Programs read and planned per task at a resync. */
   static final int RESYNC_CHUNK = 2_000;
 
-  /** Threads reading and planning at a resync: Redis answers one chunk while another is parsed. */
-  static final int RESYNC_THREADS = 4;
+  /**
+   * Threads reading and planning at a resync, so that Redis answers one chunk while another is
+   * parsed: one per core, two to four (on two cores, four were no faster than two).
+   */
+  static final int RESYNC_THREADS =
+      Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
   private final String nodeId;
   private final ProgramStore store;
@@ -191,21 +195,17 @@ final class ProgramArming implements ProgramEvents.Listener {
    */
   int resync() {
     Instant now = clock.instant();
-    List<Planned> plans = planAll(List.copyOf(store.ids()), now);
-    Set<String> ids = new HashSet<>();
-    for (Planned p : plans) ids.add(p.program().id());
-    int armed = armAll(plans, now);
     ProgramTriggers t = triggers;
-    if (t != null) {
-      for (String id : t.programIds()) {
-        if (!ids.contains(id)) {
-          unarm(id);
-          log.info("Program {} is gone from Redis; unarmed", id);
-        }
-      }
+    Set<String> held = new HashSet<>(known.keySet());
+    if (t != null) held.addAll(t.programIds());
+    Set<String> stored = store.ids();
+    int armed = armAll(planAll(List.copyOf(stored), now), now);
+    // Held here but gone from Redis: deleted while this node was not listening.
+    held.removeAll(stored);
+    for (String id : held) {
+      unarm(id);
+      log.info("Program {} is gone from Redis; unarmed", id);
     }
-    fired.keySet().retainAll(ids);
-    known.keySet().retainAll(ids);
     return armed;
   }
 

@@ -33,7 +33,7 @@ public final class ProgramService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProgramService.class);
 
   /** Quartz threads per node: firing is short (a claim, a lookup, a dispatch, a write). */
-  static final int QUARTZ_THREADS = 4;
+  static final int QUARTZ_THREADS = 8;
 
   /** How long {@link #start} waits for the change channel before going on without it. */
   static final Duration SUBSCRIBE_WAIT = Duration.ofSeconds(5);
