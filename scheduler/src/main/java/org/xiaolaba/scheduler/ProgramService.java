@@ -32,7 +32,12 @@ import org.xiaolaba.config.redis.RedisHandle;
 public final class ProgramService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProgramService.class);
 
-  /** Quartz threads per node: firing is short (a claim, a lookup, a dispatch, a write). */
+  /**
+   * Quartz threads per node. A firing is short (a claim, a lookup, a dispatch, a write) but waits
+   * on Redis, whose default {@code appendfsync always} makes every write wait for a disk flush:
+   * more threads than cores keep a burst of runs due at once moving (docs/BENCHMARKS.md). Eight
+   * leave room in the Redis pool (32) beside the HTTP blocking threads (16).
+   */
   static final int QUARTZ_THREADS = 8;
 
   /** How long {@link #start} waits for the change channel before going on without it. */
