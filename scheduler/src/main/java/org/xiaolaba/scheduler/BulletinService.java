@@ -19,7 +19,6 @@ import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.media.Clip;
 import org.xiaolaba.media.ClipStatus;
 import org.xiaolaba.media.Rendition;
-import redis.clients.jedis.params.SetParams;
 
 /**
  * The daily bulletin: every morning each village's approved items become a text digest for the app
@@ -29,7 +28,6 @@ import redis.clients.jedis.params.SetParams;
  */
 public final class BulletinService implements BulletinLookup, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BulletinService.class);
-  private static final Duration CLAIM_TTL = Duration.ofDays(3);
   private static final Map<ItemKind, String> LABELS =
       Map.of(ItemKind.POLICY, "政策", ItemKind.NOTICE, "通知", ItemKind.NEWS, "新闻");
 
@@ -43,6 +41,7 @@ public final class BulletinService implements BulletinLookup, AutoCloseable {
   private final Clock clock;
   private final ObjectMapper json = Json.mapper();
   private BulletinJobs jobs;
+  private Claims claims;
 
   public BulletinService(
       Settings settings,
@@ -67,6 +66,7 @@ public final class BulletinService implements BulletinLookup, AutoCloseable {
   public synchronized void start(String nodeId) {
     Settings.BulletinTimes times = settings.scheduler().bulletin();
     ZoneId zone = settings.zone();
+    claims = new Claims(redis, nodeId, clock);
     jobs =
         BulletinJobs.start(
             nodeId,
@@ -179,7 +179,11 @@ public final class BulletinService implements BulletinLookup, AutoCloseable {
 
   /** The morning job: every village's bulletin, once across the cluster. */
   void prepareAll(LocalDate date) {
-    if (!claim("bulletin-prepare:" + date)) return;
+    claimed(
+        "bulletin-prepare:" + date, "preparing the bulletins of " + date, () -> prepareEach(date));
+  }
+
+  private void prepareEach(LocalDate date) {
     int n = 0;
     for (AreaTree.Area a : areas.all()) {
       if (a.level() != AreaTree.Level.VILLAGE) continue;
@@ -196,7 +200,10 @@ public final class BulletinService implements BulletinLookup, AutoCloseable {
 
   /** The push job: each village's residents get its bulletin (villages without items get none). */
   void pushAll(LocalDate date) {
-    if (!claim("bulletin-push:" + date)) return;
+    claimed("bulletin-push:" + date, "pushing the bulletins of " + date, () -> pushEach(date));
+  }
+
+  private void pushEach(LocalDate date) {
     int n = 0;
     for (AreaTree.Area a : areas.all()) {
       if (a.level() != AreaTree.Level.VILLAGE) continue;
@@ -212,16 +219,13 @@ public final class BulletinService implements BulletinLookup, AutoCloseable {
     log.info("Pushed {} village bulletins for {}", n, date);
   }
 
-  private boolean claim(String what) {
-    String ok =
-        redis
-            .client()
-            .set(
-                redis.key("claim:" + what),
-                clock.instant().toString(),
-                SetParams.setParams().nx().ex(CLAIM_TTL.toSeconds()));
-    if (!"OK".equals(ok)) log.debug("{} was claimed by another node", what);
-    return "OK".equals(ok);
+  /** Does the day's job here once across the cluster; taken over if its node dies doing it. */
+  private void claimed(String name, String what, Runnable job) {
+    Claims c = claims;
+    if (c == null) throw new IllegalStateException("the bulletin jobs are not started");
+    if (!c.once(name, what, takenOver -> job.run())) {
+      log.debug("{} was claimed by another node", what);
+    }
   }
 
   /** The text residents read: a heading, then each item under its kind's label. */
@@ -261,5 +265,6 @@ public final class BulletinService implements BulletinLookup, AutoCloseable {
   @Override
   public synchronized void close() {
     if (jobs != null) jobs.close();
+    if (claims != null) claims.close();
   }
 }

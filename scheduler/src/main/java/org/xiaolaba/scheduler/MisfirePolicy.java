@@ -38,19 +38,38 @@ final class MisfirePolicy {
   }
 
   private final Duration grace;
-  private final ProgramStore store;
+  private final Claims claims;
   private final AsRunLog asRun;
-  private final String nodeId;
 
-  MisfirePolicy(Duration grace, ProgramStore store, AsRunLog asRun, String nodeId) {
+  MisfirePolicy(Duration grace, Claims claims, AsRunLog asRun) {
     this.grace = grace;
-    this.store = store;
+    this.claims = claims;
     this.asRun = asRun;
-    this.nodeId = nodeId;
   }
 
   Duration grace() {
     return grace;
+  }
+
+  /** Logs one run {@code missed}, with why; the caller holds its claim. */
+  void recordOneMissed(StoredProgram p, Instant run, String why) {
+    ZoneId zone = p.zone();
+    asRun.record(
+        p.id(),
+        p.title(),
+        p.priority(),
+        p.areas(),
+        new ProgramRun(
+            RunAudio.runId(p.id(), run),
+            run.atZone(zone).toOffsetDateTime(),
+            null,
+            0,
+            0,
+            List.of(),
+            false,
+            true,
+            why,
+            null));
   }
 
   /**
@@ -84,29 +103,17 @@ final class MisfirePolicy {
     ZoneId zone = p.zone();
     int recorded = 0;
     for (Instant run : plan.missed()) {
-      if (!store.claim(p.id(), run, nodeId, now)) continue;
       String why =
           "missed: no node was running at its time; found "
               + Duration.between(run, now).withNanos(0)
               + " later, past the grace of "
               + grace;
-      asRun.record(
-          p.id(),
-          p.title(),
-          p.priority(),
-          p.areas(),
-          new ProgramRun(
-              RunAudio.runId(p.id(), run),
-              run.atZone(zone).toOffsetDateTime(),
-              null,
-              0,
-              0,
-              List.of(),
-              false,
-              true,
-              why,
-              null));
-      recorded++;
+      if (claims.once(
+          Claims.runName(p.id(), run),
+          "missed run " + RunAudio.runId(p.id(), run),
+          takenOver -> recordOneMissed(p, run, why))) {
+        recorded++;
+      }
     }
     if (recorded > 0 || plan.olderMissed() > 0) {
       log.warn(

@@ -42,6 +42,7 @@ final class ProgramArming implements ProgramEvents.Listener {
 
   private final String nodeId;
   private final ProgramStore store;
+  private final Claims claims;
   private final AsRunLog asRun;
   private final MisfirePolicy misfires;
   private final RunDispatcher runs;
@@ -66,6 +67,7 @@ final class ProgramArming implements ProgramEvents.Listener {
   ProgramArming(
       String nodeId,
       ProgramStore store,
+      Claims claims,
       AsRunLog asRun,
       MisfirePolicy misfires,
       RunDispatcher runs,
@@ -75,6 +77,7 @@ final class ProgramArming implements ProgramEvents.Listener {
       ProgramTriggers.Factory triggerFactory) {
     this.nodeId = nodeId;
     this.store = store;
+    this.claims = claims;
     this.asRun = asRun;
     this.misfires = misfires;
     this.runs = runs;
@@ -329,13 +332,20 @@ final class ProgramArming implements ProgramEvents.Listener {
         return;
       }
       program = found.get();
-      if (!store.claim(programId, run, nodeId, clock.instant())) {
+      StoredProgram p = program;
+      boolean here =
+          claims.once(
+              Claims.runName(programId, run),
+              "run " + RunAudio.runId(programId, run),
+              takenOver -> {
+                if (takenOver) takeOver(programId, run);
+                else runs.dispatch(p, run);
+              });
+      if (!here) {
         log.debug(
             "Run {} of program {} was claimed by another node; arming the next run",
             run,
             programId);
-      } else {
-        runs.dispatch(program, run);
       }
     } catch (RuntimeException e) {
       log.error(
@@ -346,6 +356,30 @@ final class ProgramArming implements ProgramEvents.Listener {
           e);
     }
     rearmAfter(programId, run, program);
+  }
+
+  /**
+   * Another node claimed the run and died before dispatching it: this node plays it now (late when
+   * its start has passed) or, past the misfire grace, logs it missed.
+   */
+  private void takeOver(String programId, Instant run) {
+    Optional<StoredProgram> p = store.find(programId);
+    if (p.isEmpty()) {
+      log.info("Program {} no longer exists; its run {} is not taken over", programId, run);
+      return;
+    }
+    Instant now = clock.instant();
+    if (now.isAfter(run.plus(misfires.grace()))) {
+      misfires.recordOneMissed(
+          p.get(),
+          run,
+          "missed: the node that claimed it stopped before dispatching it; taken over "
+              + Duration.between(run, now).withNanos(0)
+              + " after its time, past the grace of "
+              + misfires.grace());
+    } else {
+      runs.dispatch(p.get(), run);
+    }
   }
 
   private void rearmAfter(String programId, Instant run, StoredProgram known) {

@@ -49,6 +49,7 @@ public final class ProgramService implements AutoCloseable {
   private final Duration leadTime;
   private final Duration horizon;
   private final String nodeId;
+  private final Claims claims;
   private final ProgramStore store;
   private final ProgramValidator validator;
   private final ProgramEvents events;
@@ -105,19 +106,21 @@ public final class ProgramService implements AutoCloseable {
     ZoneId zone = settings.zone();
     this.areas = new AreaOverlap(areaTree);
     this.store = new ProgramStore(redis, json);
+    this.claims = new Claims(redis, nodeId, clock);
     this.validator = new ProgramValidator(areaTree, clips, zone);
     this.asRun = new AsRunLog(redis, json, areas, zone);
-    MisfirePolicy misfires =
-        new MisfirePolicy(settings.scheduler().misfireGrace(), store, asRun, nodeId);
+    MisfirePolicy misfires = new MisfirePolicy(settings.scheduler().misfireGrace(), claims, asRun);
     this.conflicts = new ConflictCheck(store, areas);
     this.quietHours = new QuietHours(settings.scheduler().quietHours(), areas, zone);
     Preemption preemption = new Preemption(redis, json, areas);
     RunAudio audio = new RunAudio(clips, bulletins, areaTree);
     RunDispatcher runs = new RunDispatcher(audio, preemption, dispatch, asRun, clock);
     this.arming =
-        new ProgramArming(nodeId, store, asRun, misfires, runs, leadTime, horizon, clock, triggers);
+        new ProgramArming(
+            nodeId, store, claims, asRun, misfires, runs, leadTime, horizon, clock, triggers);
     this.events = new ProgramEvents(redis, json, nodeId, arming);
-    this.terminalPlays = new TerminalPlays(store, preemption, audio, asRun, areas, zone, clock);
+    this.terminalPlays =
+        new TerminalPlays(store, claims, preemption, audio, asRun, areas, zone, clock);
     this.emergencies =
         new EmergencyService(
             redis, json, validator, runs, preemption, dispatch, asRun, zone, clock);
@@ -284,6 +287,11 @@ public final class ProgramService implements AutoCloseable {
     return arming.armedRun(programId);
   }
 
+  /** This node's run claims; for tests. */
+  Claims claims() {
+    return claims;
+  }
+
   /** This node's id, as it appears in logs and claims. */
   public String nodeId() {
     return nodeId;
@@ -296,6 +304,7 @@ public final class ProgramService implements AutoCloseable {
     closed = true;
     events.close();
     arming.shutdown();
+    claims.close();
     log.info("Program scheduler on node {} stopped", nodeId);
   }
 

@@ -2,8 +2,6 @@ package org.xiaolaba.scheduler;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -19,7 +17,6 @@ import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.AbstractTransaction;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.params.SetParams;
 
 /**
  * Programs, their area index and run claims in Redis. Keys (after the configured prefix):
@@ -30,16 +27,13 @@ import redis.clients.jedis.params.SetParams;
  *   <li>{@code programs:area:<code>:<priority>}: ids of the programs of that priority filed under
  *       that area (one of the program's own areas), so the programs near an area are found without
  *       reading them all;
- *   <li>{@code claim:<id>:<epochMillis>}: who dispatched that run; set once ({@code SET NX}).
  * </ul>
  *
- * The as-run log is {@link AsRunLog}'s. All calls block; callers keep them off event loops.
+ * Run claims are {@link Claims}'s, the as-run log {@link AsRunLog}'s. All calls block; callers keep
+ * them off event loops.
  */
 final class ProgramStore {
   private static final Logger log = LoggerFactory.getLogger(ProgramStore.class);
-
-  /** How long a claim is kept. */
-  static final Duration CLAIM_TTL = Duration.ofDays(7);
 
   /** Attempts at a checked save while other programs keep landing near it. */
   static final int SAVE_ATTEMPTS = 5;
@@ -67,10 +61,6 @@ final class ProgramStore {
 
   private String indexKey(String area, Priority priority) {
     return redis.key("programs:area:" + area + ":" + priority.json());
-  }
-
-  String claimKey(String programId, Instant run) {
-    return redis.key("claim:" + programId + ":" + run.toEpochMilli());
   }
 
   /**
@@ -176,28 +166,6 @@ final class ProgramStore {
       tx.exec();
       return removed.get() > 0;
     }
-  }
-
-  /** Takes the run for {@code nodeId}; false when another node (or an earlier firing) has it. */
-  boolean claim(String programId, Instant run, String nodeId, Instant now) {
-    String ok =
-        client.set(
-            claimKey(programId, run),
-            nodeId + " " + now,
-            SetParams.setParams().nx().ex(CLAIM_TTL.toSeconds()));
-    return "OK".equals(ok);
-  }
-
-  /** Which of these runs of the program some node has claimed. */
-  Set<Instant> claimed(String programId, List<Instant> runs) {
-    List<Response<Boolean>> found = new ArrayList<>(runs.size());
-    try (AbstractPipeline p = client.pipelined()) {
-      for (Instant run : runs) found.add(p.exists(claimKey(programId, run)));
-      p.sync();
-    }
-    Set<Instant> out = new HashSet<>();
-    for (int i = 0; i < runs.size(); i++) if (found.get(i).get()) out.add(runs.get(i));
-    return out;
   }
 
   private String write(Object value) {

@@ -25,6 +25,7 @@ final class TerminalPlays implements TerminalSchedule {
   static final int MAX_PLAYS = 200;
 
   private final ProgramStore store;
+  private final Claims claims;
   private final Preemption preemption;
   private final RunAudio audio;
   private final AsRunLog asRun;
@@ -34,6 +35,7 @@ final class TerminalPlays implements TerminalSchedule {
 
   TerminalPlays(
       ProgramStore store,
+      Claims claims,
       Preemption preemption,
       RunAudio audio,
       AsRunLog asRun,
@@ -41,6 +43,7 @@ final class TerminalPlays implements TerminalSchedule {
       ZoneId zone,
       Clock clock) {
     this.store = store;
+    this.claims = claims;
     this.preemption = preemption;
     this.audio = audio;
     this.asRun = asRun;
@@ -98,7 +101,7 @@ final class TerminalPlays implements TerminalSchedule {
     for (StoredProgram p : store.findAll(ids)) {
       List<Instant> runs = RunWindows.between(p.rule(), now, until, MAX_PLAYS);
       if (runs.isEmpty()) continue;
-      Set<Instant> claimed = store.claimed(p.id(), runs);
+      Set<Instant> claimed = claims.claimedRuns(p.id(), runs);
       List<String> here = known.stream().filter(t -> areas.tree().coversAny(p.areas(), t)).toList();
       for (Instant run : runs) {
         if (claimed.contains(run) || booked.contains(RunAudio.runId(p.id(), run))) continue;

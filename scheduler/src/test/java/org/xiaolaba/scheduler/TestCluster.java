@@ -112,7 +112,12 @@ final class TestCluster implements AutoCloseable {
    * clock}, instead of on Quartz's system time.
    */
   Node manualNode(Map<String, String> env, Clock clock) {
-    return node(TestRedis.settings(prefix, env), clock, c -> 1, true);
+    return manualNode(env, clock, c -> 1);
+  }
+
+  /** A manual node whose dispatch port answers {@code answer} (which may hold the firing up). */
+  Node manualNode(Map<String, String> env, Clock clock, Function<PlayCommand, Integer> answer) {
+    return node(TestRedis.settings(prefix, env), clock, answer, true);
   }
 
   private Node node(
