@@ -141,10 +141,24 @@
   };
 
   XiaolabaClient.prototype._saveOffset = function (channel, offset) {
-    var all = this.offsets();
-    if (offset === null || offset === undefined) delete all[channel];
-    else all[channel] = offset;
-    try { this.storage.setItem(this.storageKey, JSON.stringify(all)); } catch (e) { /* full or refused */ }
+    this._saveIn(this.storageKey, this.offsets(), channel, offset);
+  };
+
+  /** The epoch of each channel's history the kept offsets belong to (a reset starts a new one). */
+  XiaolabaClient.prototype.epochs = function () {
+    try {
+      var text = this.storage.getItem(this.storageKey + ".epochs");
+      var parsed = text ? JSON.parse(text) : {};
+      return parsed && typeof parsed === "object" ? parsed : {};
+    } catch (e) {
+      return {};
+    }
+  };
+
+  XiaolabaClient.prototype._saveIn = function (key, all, channel, value) {
+    if (value === null || value === undefined) delete all[channel];
+    else all[channel] = value;
+    try { this.storage.setItem(key, JSON.stringify(all)); } catch (e) { /* full or refused */ }
   };
 
   /** Confirms a push was shown (sent automatically unless autoAck is false). */
@@ -159,9 +173,12 @@
   };
 
   XiaolabaClient.prototype._subscribe = function (channels) {
-    var known = this.offsets(), since = {};
-    for (var i = 0; i < channels.length; i++) if (known[channels[i]]) since[channels[i]] = known[channels[i]];
-    this._send({ op: "subscribe", channels: channels, since: since });
+    var known = this.offsets(), knownEpochs = this.epochs(), since = {}, epochs = {};
+    for (var i = 0; i < channels.length; i++) {
+      if (known[channels[i]]) since[channels[i]] = known[channels[i]];
+      if (known[channels[i]] && knownEpochs[channels[i]]) epochs[channels[i]] = knownEpochs[channels[i]];
+    }
+    this._send({ op: "subscribe", channels: channels, since: since, epochs: epochs });
   };
 
   XiaolabaClient.prototype._open = function () {
@@ -204,6 +221,7 @@
       var known = this.offsets()[msg.channel];
       if (!msg.recovered) this._saveOffset(msg.channel, msg.offset); // refetch, then go on from here
       else if (!known && msg.offset) this._saveOffset(msg.channel, msg.offset);
+      if (msg.epoch) this._saveIn(this.storageKey + ".epochs", this.epochs(), msg.channel, msg.epoch);
       this._emit("subscribed", msg);
     } else if (msg.type === "push") {
       var last = this.offsets()[msg.channel];

@@ -97,5 +97,10 @@ public record Settings(
       ByteSize maxFrameSize,
       Duration pingInterval,
       Duration idleTimeout,
-      ByteSize maxOutboundBuffer) {}
+      ByteSize maxOutboundBuffer,
+      int maxSubscriptions,
+      int maxConnectionsPerIp,
+      int historyLength,
+      Duration historyMaxAge,
+      Duration presenceTtl) {}
 }

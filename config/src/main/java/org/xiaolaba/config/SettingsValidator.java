@@ -131,6 +131,15 @@ final class SettingsValidator {
         w.idleTimeout(),
         "expected longer than websocket.pingInterval (" + w.pingInterval() + ")");
     range("websocket.maxOutboundBuffer", w.maxOutboundBuffer().bytes(), 4096, 1L << 30);
+    range("websocket.maxSubscriptions", w.maxSubscriptions(), 1, 10_000);
+    range("websocket.maxConnectionsPerIp", w.maxConnectionsPerIp(), 1, 10_000_000);
+    range("websocket.historyLength", w.historyLength(), 1, 1_000_000);
+    positive("websocket.historyMaxAge", w.historyMaxAge());
+    check(
+        w.presenceTtl().compareTo(w.pingInterval()) > 0,
+        "websocket.presenceTtl",
+        w.presenceTtl(),
+        "expected longer than websocket.pingInterval (" + w.pingInterval() + ")");
 
     check(s.areas() != null, "areas", null, "expected an area tree with a county at its root");
     AreaTree.of(s.areas());

@@ -74,6 +74,7 @@ public final class XiaolabaServer implements AutoCloseable {
   private final RedisHandle redis;
   private final ClipLibrary clips;
   private final PushHub hub;
+  private final TerminalPresence presence;
   private final ProgramService programs;
   private final BulletinService bulletins;
   private final ThreadPoolExecutor blocking;
@@ -86,6 +87,7 @@ public final class XiaolabaServer implements AutoCloseable {
     this.redis = b.redis;
     this.clips = b.clips;
     this.hub = b.hub;
+    this.presence = b.presence;
     this.programs = b.programs;
     this.bulletins = b.bulletins;
     this.blocking = b.blocking;
@@ -100,6 +102,7 @@ public final class XiaolabaServer implements AutoCloseable {
     RedisHandle redis;
     ClipLibrary clips;
     PushHub hub;
+    TerminalPresence presence;
     ProgramService programs;
     BulletinService bulletins;
     ThreadPoolExecutor blocking;
@@ -161,14 +164,16 @@ public final class XiaolabaServer implements AutoCloseable {
     TokenStore tokens = new TokenStore(b.redis, clock);
     b.generatedAdminToken = tokens.ensureAdmin(settings.admin().token(), areas.countyCode());
 
-    b.hub = new PushHub(b.redis, areas, b.blocking, clock, b.clips::find);
+    b.hub = new PushHub(b.redis, areas, b.blocking, clock, b.clips::find, settings.websocket());
     b.hub.start();
     PushHub hub = b.hub;
     b.clips.addListener(hub::publishClip);
     Gauge.builder("xiaolaba.websocket.connections", b.hub, PushHub::connections)
         .description("Open WebSocket connections on this node")
         .register(metrics);
-    TerminalPresence presence = new TerminalPresence(b.redis, b.blocking, clock);
+    b.presence =
+        new TerminalPresence(b.redis, b.blocking, clock, settings.websocket().presenceTtl());
+    TerminalPresence presence = b.presence;
 
     TerminalDispatcher dispatcher = new TerminalDispatcher(b.hub, presence);
     ItemService items = new ItemService(b.redis, areas, b.clips::find, clock);
@@ -258,6 +263,11 @@ public final class XiaolabaServer implements AutoCloseable {
     }
   }
 
+  /** The Redis this node uses (its embedded one, when it started one): for other nodes to join. */
+  public java.net.URI redisUri() {
+    return redis.uri();
+  }
+
   public int port() {
     return ((InetSocketAddress) serverChannel.localAddress()).getPort();
   }
@@ -280,6 +290,7 @@ public final class XiaolabaServer implements AutoCloseable {
     if (programs != null) programs.close();
     if (clips != null) clips.close();
     if (hub != null) hub.close();
+    if (presence != null) presence.close();
     if (blocking != null) {
       blocking.shutdown();
       try {

@@ -52,6 +52,11 @@ public final class TestServer implements AutoCloseable {
     return new TestServer(TestSettings.forDataDir(dataDir, all));
   }
 
+  /** This server's Redis, for a second node on it ({@code XIAOLABA_REDIS_URL}). */
+  public String redisUrl() {
+    return server.redisUri().toString();
+  }
+
   public int port() {
     return server.port();
   }

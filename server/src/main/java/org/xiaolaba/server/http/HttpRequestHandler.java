@@ -498,6 +498,11 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
           false);
       return;
     }
+    String refused = services.webSocket().admit(ctx.channel());
+    if (refused != null) {
+      reject(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, refused, true);
+      return;
+    }
     FullHttpRequest full =
         new DefaultFullHttpRequest(
             req.protocolVersion(),

@@ -22,12 +22,13 @@ final class Frames {
         + "}";
   }
 
-  static String subscribed(String channel, boolean recovered, String offset) {
+  static String subscribed(String channel, boolean recovered, String offset, String epoch) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("type", "subscribed");
     m.put("channel", channel);
     m.put("recovered", recovered);
     m.put("offset", offset);
+    if (epoch != null) m.put("epoch", epoch);
     return write(m);
   }
 

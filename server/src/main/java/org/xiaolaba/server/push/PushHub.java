@@ -22,6 +22,7 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.AreaTree;
+import org.xiaolaba.config.Settings;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.config.redis.RedisSubscription;
@@ -30,29 +31,43 @@ import org.xiaolaba.scheduler.PlayCommand;
 import org.xiaolaba.scheduler.TerminalSchedule;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
-import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.XTrimParams;
 import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.resps.StreamInfo;
 
 /**
  * Pushes to residents and terminals. Every message is appended to the Redis Stream of each channel
  * it targets (history with offsets) and published once on Redis pub/sub; each node hands it to its
  * own connections. Both happen in one Lua script, so the order of live delivery is the order of the
  * history.
+ *
+ * <p>A channel's history keeps at most {@code websocket.historyLength} messages, none older than
+ * {@code websocket.historyMaxAge}. It has an <em>epoch</em>: a random token written with its first
+ * message ({@code epoch:<channel>}). When Redis loses the history (a flush, a failover to an empty
+ * replica) the next message starts a new epoch. A subscriber that comes back with an offset is told
+ * {@code recovered: false} whenever what it missed cannot be replayed whole: its epoch is not the
+ * channel's, the channel has no history, its offset is beyond the newest, or older than the oldest
+ * kept.
  */
 public final class PushHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PushHub.class);
   private static final SecureRandom RANDOM = new SecureRandom();
-  static final int HISTORY_LENGTH = 1000;
   static final String CLIP_PREFIX = "clip:";
   static final int MAX_BODY_CHARS = 100_000;
 
-  /** KEYS: stream keys. ARGV: data, maxlen, live channel, push id, then the channel names. */
+  /**
+   * KEYS: each channel's stream key, then its epoch key. ARGV: data, maxlen, live channel, push id,
+   * the oldest offset kept (by age), a new epoch token, then the channel names.
+   */
   private static final String APPEND_AND_PUBLISH =
       """
       local offsets = {}
-      for i, key in ipairs(KEYS) do
-        local id = redis.call('XADD', key, 'MAXLEN', '~', ARGV[2], '*', 'data', ARGV[1])
-        local ch = ARGV[4 + i]
+      for i = 1, #KEYS / 2 do
+        local key = KEYS[2 * i - 1]
+        local id = redis.call('XADD', key, 'MAXLEN', ARGV[2], '*', 'data', ARGV[1])
+        redis.call('XTRIM', key, 'MINID', ARGV[5])
+        redis.call('SET', KEYS[2 * i], ARGV[6], 'NX')
+        local ch = ARGV[6 + i]
         redis.call('PUBLISH', ARGV[3], ch .. '\\n' .. id .. '\\n' .. ARGV[4] .. '\\n' ..
           '{"type":"push","channel":"' .. ch .. '","offset":"' .. id .. '","data":' .. ARGV[1] .. '}')
         offsets[i] = id
@@ -68,6 +83,8 @@ public final class PushHub implements AutoCloseable {
   private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
   private final RedisSubscription subscription;
   private final Function<String, Optional<Clip>> clips;
+  private final int historyLength;
+  private final Duration historyMaxAge;
   private volatile TerminalSchedule schedule;
 
   public PushHub(
@@ -75,8 +92,11 @@ public final class PushHub implements AutoCloseable {
       AreaTree areas,
       ExecutorService blocking,
       Clock clock,
-      Function<String, Optional<Clip>> clips) {
+      Function<String, Optional<Clip>> clips,
+      Settings.WebSocket cfg) {
     this.redis = redis;
+    this.historyLength = cfg.historyLength();
+    this.historyMaxAge = cfg.historyMaxAge();
     this.clips = clips;
     this.areas = areas;
     this.blocking = blocking;
@@ -121,6 +141,15 @@ public final class PushHub implements AutoCloseable {
     return redis.key("stream:" + channel);
   }
 
+  private String epochKey(String channel) {
+    return redis.key("epoch:" + channel);
+  }
+
+  /** The oldest offset the history keeps by age, now. */
+  private String oldestKept() {
+    return Math.max(0, clock.millis() - historyMaxAge.toMillis()) + "-0";
+  }
+
   // ---- publishing (blocking workers) ----
 
   /** Writes a push to the history of every area channel it reaches and sends it live. */
@@ -151,9 +180,20 @@ public final class PushHub implements AutoCloseable {
     meta.put("delivered", "0");
     meta.put("acked", "0");
     redis.client().hset(pushKey(id), meta);
-    List<String> keys = channels.stream().map(this::streamKey).toList();
+    List<String> keys = new ArrayList<>(channels.size() * 2);
+    for (String ch : channels) {
+      keys.add(streamKey(ch));
+      keys.add(epochKey(ch));
+    }
     List<String> args =
-        new ArrayList<>(List.of(dataJson, Integer.toString(HISTORY_LENGTH), liveChannel(), id));
+        new ArrayList<>(
+            List.of(
+                dataJson,
+                Integer.toString(historyLength),
+                liveChannel(),
+                id,
+                oldestKept(),
+                newId()));
     args.addAll(channels);
     Object offsets = redis.client().eval(APPEND_AND_PUBLISH, keys, args);
     redis.client().hset(pushKey(id), "written", Integer.toString(((List<?>) offsets).size()));
@@ -247,17 +287,17 @@ public final class PushHub implements AutoCloseable {
    * Registers for live messages first, then replays history after {@code since} on a worker, so
    * nothing falls between the two; the session drops live duplicates it already replayed.
    */
-  void subscribe(WebSocketSession s, String channel, String since) {
+  void subscribe(WebSocketSession s, String channel, String since, String sinceEpoch) {
     byChannel.computeIfAbsent(channel, k -> ConcurrentHashMap.newKeySet()).add(s);
     s.beginReplay(channel);
     blocking.execute(
         () -> {
           Replay replay;
           try {
-            replay = replay(channel, since);
+            replay = replay(channel, since, sinceEpoch);
           } catch (RuntimeException e) {
             log.warn("History of {} could not be read: {}", channel, e.getMessage());
-            replay = new Replay(false, null, List.of());
+            replay = new Replay(false, null, null, List.of());
           }
           s.endReplay(channel, replay);
         });
@@ -289,7 +329,7 @@ public final class PushHub implements AutoCloseable {
             s.unwatch(channel, "no clip with id '" + id + "'");
             return;
           }
-          s.send(Frames.subscribed(channel, true, null));
+          s.send(Frames.subscribed(channel, true, null, null));
           s.send(clipFrame(clip.get()));
         });
   }
@@ -312,34 +352,49 @@ public final class PushHub implements AutoCloseable {
     if (set != null) set.remove(s);
   }
 
-  /** What a subscriber missed: whether it could be recovered, and the frames in order. */
-  record Replay(boolean recovered, String lastOffset, List<Entry> entries) {}
+  /**
+   * What a subscriber missed: whether it could be recovered, the channel's newest offset and epoch,
+   * and the frames in order.
+   */
+  record Replay(boolean recovered, String lastOffset, String epoch, List<Entry> entries) {}
 
   /** One history entry: its offset and the frame that carries it. */
   record Entry(String offset, String frame) {}
 
-  private Replay replay(String channel, String since) {
+  private Replay replay(String channel, String since, String sinceEpoch) {
     String key = streamKey(channel);
-    List<StreamEntry> last = redis.client().xrevrange(key, (StreamEntryID) null, null, 1);
-    String lastOffset = last.isEmpty() ? null : last.get(0).getID().toString();
-    if (since == null) return new Replay(true, lastOffset, List.of());
+    // Channels nobody pushes to still age: drop what is past the age before reading.
+    redis.client().xtrim(key, XTrimParams.xTrimParams().minId(oldestKept()));
+    String epoch = redis.client().get(epochKey(channel));
+    StreamInfo info = redis.client().exists(key) ? redis.client().xinfoStream(key) : null;
+    String newest = info == null ? null : info.getLastGeneratedId().toString();
+    String lastOffset = info == null || info.getLastEntry() == null ? null : newest;
+    if (since == null) return new Replay(true, lastOffset, epoch, List.of());
     StreamOffset from = StreamOffset.parse(since);
-    if (lastOffset != null && from.compareTo(StreamOffset.parse(lastOffset)) > 0) {
-      return new Replay(
-          false, lastOffset, List.of()); // an offset from a history that no longer exists
+    String why = null;
+    if (info == null || epoch == null) {
+      why = "the channel has no history now";
+    } else if (sinceEpoch != null && !sinceEpoch.equals(epoch)) {
+      why = "its history was reset (epoch " + sinceEpoch + " is now " + epoch + ")";
+    } else if (from.compareTo(StreamOffset.parse(newest)) > 0) {
+      why = "the offset is beyond the newest message (a history that no longer exists)";
+    } else if (from.compareTo(StreamOffset.parse(newest)) == 0) {
+      return new Replay(true, lastOffset, epoch, List.of());
+    } else if (info.getFirstEntry() == null
+        || from.compareTo(StreamOffset.parse(info.getFirstEntry().getID().toString())) < 0) {
+      why = "the offset is older than the kept history";
     }
-    List<StreamEntry> first = redis.client().xrange(key, (StreamEntryID) null, null, 1);
-    if (!first.isEmpty()
-        && from.compareTo(StreamOffset.parse(first.get(0).getID().toString())) < 0
-        && redis.client().xlen(key) >= HISTORY_LENGTH) {
-      return new Replay(false, lastOffset, List.of()); // older than the kept history
+    if (why != null) {
+      log.debug("Subscriber to {} from {} not recovered: {}", channel, since, why);
+      return new Replay(false, lastOffset, epoch, List.of());
     }
     List<Entry> entries = new ArrayList<>();
-    for (StreamEntry e : redis.client().xrange(key, "(" + from, "+", HISTORY_LENGTH)) {
+    int count = (int) Math.max(1, Math.min(info.getLength(), 2L * historyLength));
+    for (StreamEntry e : redis.client().xrange(key, "(" + from, "+", count)) {
       String offset = e.getID().toString();
       entries.add(new Entry(offset, Frames.push(channel, offset, e.getFields().get("data"))));
     }
-    return new Replay(true, lastOffset, entries);
+    return new Replay(true, lastOffset, epoch, entries);
   }
 
   /** A resident acknowledged a push: count it once per connection in the push's report. */

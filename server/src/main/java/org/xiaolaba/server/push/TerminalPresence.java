@@ -3,13 +3,19 @@ package org.xiaolaba.server.push;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.AreaTree;
@@ -17,18 +23,36 @@ import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.scheduler.DispatchPort;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.http.Json;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
 
 /**
  * Where each loudspeaker terminal is: online or not, last seen, what it reports (state, now
- * playing, volume). Kept in one Redis hash so any node can answer {@code GET /api/v1/terminals}.
- * Writes go to blocking workers; the event loop only hands them over.
+ * playing, volume). What it reported is kept in one Redis hash ({@code terminals:presence}) so any
+ * node can answer {@code GET /api/v1/terminals}; whether it is online is a key per terminal ({@code
+ * terminals:online:<id>}, holding its connection's id) that expires after {@code
+ * websocket.presenceTtl} unless the node holding the connection refreshes it, so the terminals of a
+ * node that dies show offline soon after, whichever node is asked. Writes go to blocking workers;
+ * the event loop only hands them over.
  */
-public final class TerminalPresence {
+public final class TerminalPresence implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TerminalPresence.class);
+
+  /** Deletes or refreshes the online key only while it still holds this connection's id. */
+  private static final String IF_MINE =
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+          + "if ARGV[2] == '0' then return redis.call('DEL', KEYS[1]) end "
+          + "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
 
   private final RedisHandle redis;
   private final ExecutorService blocking;
   private final Clock clock;
+  private final Duration ttl;
+
+  /** This node's terminal connections: terminal id to connection id. */
+  private final Map<String, String> local = new ConcurrentHashMap<>();
+
+  private final ScheduledExecutorService refresher;
 
   /** One terminal as the API shows it. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -97,18 +121,51 @@ public final class TerminalPresence {
     }
   }
 
-  public TerminalPresence(RedisHandle redis, ExecutorService blocking, Clock clock) {
+  public TerminalPresence(RedisHandle redis, ExecutorService blocking, Clock clock, Duration ttl) {
     this.redis = redis;
     this.blocking = blocking;
     this.clock = clock;
+    this.ttl = ttl;
+    this.refresher =
+        Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("presence", true));
+    long every = Math.max(1, ttl.toMillis() / 3);
+    refresher.scheduleWithFixedDelay(this::refresh, every, every, TimeUnit.MILLISECONDS);
   }
 
-  void connected(Principal p) {
-    update(p, t -> t.seen(true, clock.instant()));
+  void connected(Principal p, String connection) {
+    local.put(p.id(), connection);
+    update(
+        p,
+        t -> {
+          redis.client().psetex(onlineKey(p.id()), ttl.toMillis(), connection);
+          return t.seen(true, clock.instant());
+        });
   }
 
-  void disconnected(Principal p) {
-    update(p, t -> t.seen(false, clock.instant()));
+  void disconnected(Principal p, String connection) {
+    local.remove(p.id(), connection);
+    update(
+        p,
+        t -> {
+          Object gone =
+              redis.client().eval(IF_MINE, List.of(onlineKey(p.id())), List.of(connection, "0"));
+          // Connected again meanwhile, here or on another node: that connection's record stands.
+          return Long.valueOf(1).equals(gone) ? t.seen(false, clock.instant()) : null;
+        });
+  }
+
+  /** Keeps this node's terminals online: their keys expire only if this node stops doing this. */
+  private void refresh() {
+    if (local.isEmpty()) return;
+    try (AbstractPipeline pipe = redis.client().pipelined()) {
+      String ms = Long.toString(ttl.toMillis());
+      for (Map.Entry<String, String> e : local.entrySet()) {
+        pipe.eval(IF_MINE, List.of(onlineKey(e.getKey())), List.of(e.getValue(), ms));
+      }
+      pipe.sync();
+    } catch (RuntimeException e) {
+      log.warn("Refreshing the presence of {} terminals failed: {}", local.size(), e.toString());
+    }
   }
 
   void status(Principal p, JsonNode msg) {
@@ -123,6 +180,7 @@ public final class TerminalPresence {
               Terminal known = read(p.id());
               Terminal current = known == null ? Terminal.first(p) : known.named(p);
               Terminal next = change.apply(current);
+              if (next == null) return;
               redis.client().hset(key(), p.id(), Json.MAPPER.writeValueAsString(next));
             } catch (RuntimeException | JsonProcessingException e) {
               log.warn("Presence of terminal {} not recorded: {}", p.id(), e.getMessage());
@@ -143,7 +201,10 @@ public final class TerminalPresence {
     }
   }
 
-  /** Every terminal that has connected at least once. */
+  /**
+   * Every terminal that has connected at least once; online when its online key is there (its node
+   * is alive and holds its connection).
+   */
   public List<Terminal> all() {
     List<Terminal> out = new ArrayList<>();
     for (Map.Entry<String, String> e : redis.client().hgetAll(key()).entrySet()) {
@@ -153,8 +214,27 @@ public final class TerminalPresence {
         log.warn("Unreadable presence record for terminal {}", e.getKey());
       }
     }
+    List<Response<Boolean>> online = new ArrayList<>(out.size());
+    try (AbstractPipeline pipe = redis.client().pipelined()) {
+      for (Terminal t : out) online.add(pipe.exists(onlineKey(t.id())));
+      pipe.sync();
+    }
+    for (int i = 0; i < out.size(); i++) {
+      Terminal t = out.get(i);
+      boolean on = online.get(i).get();
+      if (t.online() != on) out.set(i, t.seen(on, t.lastSeen()));
+    }
     out.sort(java.util.Comparator.comparing(Terminal::id));
     return out;
+  }
+
+  private String onlineKey(String terminalId) {
+    return redis.key("terminals:online:" + terminalId);
+  }
+
+  @Override
+  public void close() {
+    refresher.shutdownNow();
   }
 
   /**

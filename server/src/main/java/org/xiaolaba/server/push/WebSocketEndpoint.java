@@ -1,5 +1,6 @@
 package org.xiaolaba.server.push;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
@@ -10,6 +11,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +34,7 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
   private final PushHub hub;
   private final TerminalPresence presence;
   private final WebSocketDecoderConfig decoderConfig;
+  private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
 
   public WebSocketEndpoint(Settings.WebSocket cfg, PushHub hub, TerminalPresence presence) {
     this.cfg = cfg;
@@ -40,6 +46,36 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
             .allowExtensions(false)
             .closeOnProtocolViolation(true)
             .build();
+  }
+
+  /**
+   * Counts a WebSocket connection against its client address for as long as it stays open; the
+   * reason when the address has {@code websocket.maxConnectionsPerIp} already.
+   */
+  @Override
+  public String admit(Channel ch) {
+    if (!(ch.remoteAddress() instanceof InetSocketAddress remote)) return null;
+    InetAddress ip = remote.getAddress();
+    int max = cfg.maxConnectionsPerIp();
+    boolean[] admitted = {false};
+    perAddress.compute(
+        ip,
+        (k, n) -> {
+          int open = n == null ? 0 : n;
+          if (open >= max) return n;
+          admitted[0] = true;
+          return open + 1;
+        });
+    if (!admitted[0]) {
+      return "too many WebSocket connections from "
+          + ip.getHostAddress()
+          + ": at most "
+          + max
+          + " (websocket.maxConnectionsPerIp)";
+    }
+    ch.closeFuture()
+        .addListener(f -> perAddress.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1));
+    return null;
   }
 
   @Override
@@ -80,7 +116,9 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
                     "ws-aggregator",
                     new WebSocketFrameAggregator(cfg.maxFrameSize().intBytes()));
                 p.addAfter(
-                    "ws-aggregator", "ws-session", new WebSocketSession(hub, principal, presence));
+                    "ws-aggregator",
+                    "ws-session",
+                    new WebSocketSession(hub, principal, presence, cfg.maxSubscriptions()));
                 p.remove(HttpServerInitializer.HANDLER);
                 ctx.channel().config().setAutoRead(true);
               });

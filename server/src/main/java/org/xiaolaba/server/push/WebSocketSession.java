@@ -38,13 +38,13 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   private static final Logger log = LoggerFactory.getLogger(WebSocketSession.class);
   static final int CLOSE_SLOW = 4008;
   static final int MAX_ERRORS = 5;
-  static final int MAX_SUBSCRIPTIONS = 64;
   static final int MAX_PENDING_DURING_REPLAY = 1000;
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}:\\d{1,15}");
 
   private final PushHub hub;
   private final Principal principal;
   private final TerminalPresence presence;
+  private final int maxSubscriptions;
   private final Set<String> channels = new HashSet<>();
   private final Map<String, ReplayState> replaying = new HashMap<>();
   private final Map<String, String> lastOffset = new HashMap<>();
@@ -57,10 +57,17 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     int outstanding;
   }
 
-  public WebSocketSession(PushHub hub, Principal principal, TerminalPresence presence) {
+  public WebSocketSession(
+      PushHub hub, Principal principal, TerminalPresence presence, int maxSubscriptions) {
     this.hub = hub;
     this.principal = principal;
     this.presence = presence;
+    this.maxSubscriptions = maxSubscriptions;
+  }
+
+  /** Unique among this node's and other nodes' connections while it is open. */
+  private String connectionId() {
+    return channel.id().asLongText();
   }
 
   Principal principal() {
@@ -96,10 +103,10 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     channel = ctx.channel();
     hub.register(this);
     if (isTerminal()) {
-      presence.connected(principal);
+      presence.connected(principal, connectionId());
       for (String area : principal.areas()) {
         channels.add("area:" + area);
-        hub.subscribe(this, "area:" + area, null);
+        hub.subscribe(this, "area:" + area, null, null);
       }
       hub.sendUpcoming(this);
     }
@@ -110,7 +117,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     hub.unregister(this);
     replaying.values().forEach(r -> r.pending.forEach(p -> ((ByteBuf) p[1]).release()));
     replaying.clear();
-    if (isTerminal()) presence.disconnected(principal);
+    if (isTerminal()) presence.disconnected(principal, connectionId());
     ctx.fireChannelInactive();
   }
 
@@ -168,9 +175,8 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
         error("bad-channel", refusal);
         continue;
       }
-      if (!channels.contains(ch) && channels.size() >= MAX_SUBSCRIPTIONS) {
-        error(
-            "too-many-subscriptions", "at most " + MAX_SUBSCRIPTIONS + " channels per connection");
+      if (!channels.contains(ch) && channels.size() >= maxSubscriptions) {
+        error("too-many-subscriptions", "at most " + maxSubscriptions + " channels per connection");
         continue;
       }
       if (ch.startsWith(PushHub.CLIP_PREFIX)) {
@@ -190,8 +196,9 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
           continue;
         }
       }
+      JsonNode epoch = msg.path("epochs").path(ch);
       channels.add(ch);
-      hub.subscribe(this, ch, from);
+      hub.subscribe(this, ch, from, epoch.isTextual() ? epoch.asText() : null);
     }
   }
 
@@ -249,7 +256,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
         .eventLoop()
         .execute(
             () -> {
-              send(Frames.subscribed(ch, replay.recovered(), replay.lastOffset()));
+              send(Frames.subscribed(ch, replay.recovered(), replay.lastOffset(), replay.epoch()));
               for (PushHub.Entry e : replay.entries()) {
                 if (alreadySent(ch, e.offset())) continue;
                 send(e.frame());

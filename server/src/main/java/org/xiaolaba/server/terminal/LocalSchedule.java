@@ -45,9 +45,11 @@ public final class LocalSchedule {
   private final Path file;
   private final Map<String, ScheduledPlay> plays = new LinkedHashMap<>();
   private final Map<String, String> offsets = new TreeMap<>();
+  private final Map<String, String> epochs = new TreeMap<>();
 
   /** What is on disk. */
-  record Stored(List<ScheduledPlay> plays, Map<String, String> offsets) {}
+  record Stored(
+      List<ScheduledPlay> plays, Map<String, String> offsets, Map<String, String> epochs) {}
 
   private LocalSchedule(Path file) {
     this.file = file;
@@ -73,6 +75,7 @@ public final class LocalSchedule {
       Stored stored = MAPPER.readValue(file.toFile(), Stored.class);
       if (stored.plays() != null) stored.plays().forEach(p -> plays.put(p.runId(), p));
       if (stored.offsets() != null) offsets.putAll(stored.offsets());
+      if (stored.epochs() != null) epochs.putAll(stored.epochs());
       log.info(
           "Loaded {} plays and {} channel offsets from {}", plays.size(), offsets.size(), file);
     } catch (IOException | IllegalArgumentException e) {
@@ -148,6 +151,18 @@ public final class LocalSchedule {
     return Map.copyOf(offsets);
   }
 
+  /** The epoch of each channel's history that the kept offsets belong to. */
+  public synchronized Map<String, String> epochs() {
+    return Map.copyOf(epochs);
+  }
+
+  /** Notes the epoch of a channel's history, as the server said when subscribing. */
+  public synchronized void epoch(String channel, String epoch) {
+    if (epoch == null || epoch.equals(epochs.get(channel))) return;
+    epochs.put(channel, epoch);
+    save();
+  }
+
   public synchronized Optional<String> offset(String channel) {
     return Optional.ofNullable(offsets.get(channel));
   }
@@ -191,7 +206,7 @@ public final class LocalSchedule {
   private void save() {
     Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
     try {
-      byte[] bytes = MAPPER.writeValueAsBytes(new Stored(sorted(), offsets));
+      byte[] bytes = MAPPER.writeValueAsBytes(new Stored(sorted(), offsets, epochs));
       try (FileChannel ch =
           FileChannel.open(
               tmp,

@@ -237,6 +237,7 @@ public final class ReferenceTerminal implements AutoCloseable {
       subscribe.put("op", "subscribe");
       subscribe.put("channels", List.copyOf(since.keySet()));
       subscribe.put("since", since);
+      subscribe.put("epochs", schedule.epochs());
       send(subscribe);
     }
     send(status.toMessage());
@@ -290,6 +291,7 @@ public final class ReferenceTerminal implements AutoCloseable {
   private void onSubscribed(JsonNode frame, String channel, String offset) {
     if (channel == null) return;
     boolean recovered = frame.path("recovered").asBoolean(true);
+    if (frame.path("epoch").isTextual()) schedule.epoch(channel, frame.path("epoch").asText());
     if (!recovered) {
       log.info(
           "The server no longer has the history of {} after our offset; going on from {}",

@@ -1,0 +1,172 @@
+package org.xiaolaba.server.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xiaolaba.server.TestServer;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * A channel's history on the real Redis: bounded by length and by age, and reset histories told
+ * apart by their epoch, so a resident coming back is told {@code recovered: false} exactly when
+ * what it missed cannot be replayed whole.
+ */
+class PushHistoryTest {
+  static final String COUNTY = "320623";
+  static final String TOWN = "320623100";
+  static final String VILLAGE = "320623100201";
+  static final String CHANNEL = "area:" + VILLAGE;
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  @TempDir Path dir;
+  TestServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) server.close();
+  }
+
+  @Test
+  void aResidentAwayWhileTheTownAndCountyWerePushedToGetsEverythingInOrder() throws Exception {
+    server = TestServer.start(dir);
+    String first = push(VILLAGE, "村里的第一条");
+    push(TOWN, "镇里的通知");
+    push(COUNTY, "县里的政策");
+    push(VILLAGE, "村里的第二条");
+
+    Subscribed back = resubscribe(first, null);
+
+    assertThat(back.recovered).isTrue();
+    assertThat(titles(back.ws, 3)).containsExactly("镇里的通知", "县里的政策", "村里的第二条");
+  }
+
+  @Test
+  void anOffsetOlderThanTheKeptLengthIsNotRecovered() throws Exception {
+    server = TestServer.start(dir, Map.of("XIAOLABA_WEBSOCKET_HISTORY_LENGTH", "5"));
+    String first = push(VILLAGE, "第0条");
+    String second = null;
+    for (int i = 1; i <= 8; i++) {
+      String offset = push(VILLAGE, "第" + i + "条");
+      if (i == 4) second = offset;
+    }
+
+    Subscribed gone = resubscribe(first, null);
+    assertThat(gone.recovered).isFalse();
+    assertThat(gone.frame.get("offset").asText()).isNotEqualTo(first);
+    gone.ws.abort();
+
+    // Messages 5 to 8 are still kept: from message 4's offset everything is replayed.
+    Subscribed kept = resubscribe(second, null);
+    assertThat(kept.recovered).isTrue();
+    assertThat(titles(kept.ws, 4)).containsExactly("第5条", "第6条", "第7条", "第8条");
+  }
+
+  @Test
+  void messagesOlderThanTheMaxAgeLeaveTheHistory() throws Exception {
+    server = TestServer.start(dir, Map.of("XIAOLABA_WEBSOCKET_HISTORY_MAX_AGE", "1s"));
+    String first = push(VILLAGE, "旧消息");
+    push(VILLAGE, "新消息");
+
+    // Once the first message is older than a second, an offset before it cannot be recovered, even
+    // with no further push to the channel.
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              Subscribed s = resubscribe(first, null);
+              s.ws.abort();
+              return !s.recovered;
+            });
+  }
+
+  @Test
+  void aHistoryLostByRedisStartsANewEpochAndAnOffsetFromTheOldOneIsNotRecovered() throws Exception {
+    server = TestServer.start(dir);
+    String first = push(VILLAGE, "重置前一");
+    Subscribed before = resubscribe(first, null);
+    String oldEpoch = before.frame.get("epoch").asText();
+    assertThat(oldEpoch).isNotBlank();
+    String last = push(VILLAGE, "重置前二");
+    before.ws.abort();
+
+    // Redis loses the channel's history (a flush, a failover to an empty replica).
+    try (JedisPooled redis = new JedisPooled(java.net.URI.create(server.redisUrl()))) {
+      String prefix = server.settings.redis().keyPrefix();
+      assertThat(redis.del(prefix + "stream:" + CHANNEL, prefix + "epoch:" + CHANNEL)).isEqualTo(2);
+    }
+
+    // Nothing pushed since: the channel has no history to account for the offset.
+    Subscribed empty = resubscribe(last, oldEpoch);
+    assertThat(empty.recovered).isFalse();
+    empty.ws.abort();
+
+    push(VILLAGE, "重置后");
+    Subscribed after = resubscribe(last, oldEpoch);
+    assertThat(after.recovered).isFalse();
+    assertThat(after.frame.get("epoch").asText()).isNotEqualTo(oldEpoch);
+
+    // With the new epoch and its offset, recovery works again.
+    String newOffset = after.frame.get("offset").asText();
+    String newEpoch = after.frame.get("epoch").asText();
+    after.ws.abort();
+    push(VILLAGE, "重置后二");
+    Subscribed again = resubscribe(newOffset, newEpoch);
+    assertThat(again.recovered).isTrue();
+    assertThat(titles(again.ws, 1)).containsExactly("重置后二");
+  }
+
+  /** Pushes to one area; returns the offset it got in the village's channel. */
+  private String push(String area, String title) throws Exception {
+    TestServer.WsRecorder watcher = server.connect(null);
+    try {
+      watcher.send(Map.of("op", "subscribe", "channels", List.of(CHANNEL)));
+      watcher.awaitType("subscribed", WAIT);
+      var sent =
+          server.postJson(
+              "/api/v1/pushes",
+              TestServer.ADMIN,
+              Map.of("areas", List.of(area), "title", title, "body", ""));
+      assertThat(sent.statusCode()).as(sent.body()).isEqualTo(202);
+      JsonNode p =
+          watcher.await(
+              m ->
+                  "push".equals(m.path("type").asText())
+                      && title.equals(m.at("/data/title").asText()),
+              WAIT);
+      return p.get("offset").asText();
+    } finally {
+      watcher.abort();
+    }
+  }
+
+  private record Subscribed(TestServer.WsRecorder ws, JsonNode frame, boolean recovered) {}
+
+  private Subscribed resubscribe(String since, String epoch) throws Exception {
+    TestServer.WsRecorder ws = server.connect(null);
+    Map<String, Object> msg = new HashMap<>();
+    msg.put("op", "subscribe");
+    msg.put("channels", List.of(CHANNEL));
+    msg.put("since", Map.of(CHANNEL, since));
+    if (epoch != null) msg.put("epochs", Map.of(CHANNEL, epoch));
+    ws.send(msg);
+    JsonNode s = ws.awaitType("subscribed", WAIT);
+    return new Subscribed(ws, s, s.get("recovered").asBoolean());
+  }
+
+  private static List<String> titles(TestServer.WsRecorder ws, int n) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) out.add(ws.awaitType("push", WAIT).at("/data/title").asText());
+    return out;
+  }
+}
