@@ -422,7 +422,33 @@ public final class PushBench implements Callable<Integer> {
 
   // ---- scenario 3: sustained fan-out ----
 
+  /**
+   * Waits until every resident is subscribed and no push has arrived for 3 s, so that one
+   * scenario's backlog does not count in the next; says in the report if it never got there.
+   */
+  private void quiesce(String before) {
+    long[] last = {-1, System.nanoTime()};
+    boolean quiet =
+        Waits.until(
+            () -> {
+              Stats s = stats();
+              if (s.pushes != last[0] || s.subscribed < connections) last[1] = System.nanoTime();
+              last[0] = s.pushes;
+              return System.nanoTime() - last[1] >= TimeUnit.SECONDS.toNanos(3);
+            },
+            System.nanoTime() + TimeUnit.SECONDS.toNanos(180));
+    if (!quiet) {
+      Stats s = stats();
+      line("");
+      line(
+          String.format(
+              "(Before %s: not quiet after 180 s: %,d of %,d residents subscribed.)",
+              before, s.subscribed, connections));
+    }
+  }
+
   private void sustained() throws Exception {
+    quiesce("the sustained fan-out");
     progress("sustained: " + rate + " county pushes a second for " + duration + " s");
     long before = stats().pushes;
     sentAtLatency = new Histogram(3);
@@ -490,6 +516,7 @@ public final class PushBench implements Callable<Integer> {
   // ---- scenario 4: reconnect storm ----
 
   private void storm() throws Exception {
+    quiesce("the storm");
     int dropping = Math.min(storm, connections);
     progress("storm: " + dropping + " residents drop, " + away + " s away, then all reconnect");
     int[] drops = new int[workers];
@@ -593,6 +620,7 @@ public final class PushBench implements Callable<Integer> {
 
   /** Sums of the workers' counters. */
   private record Stats(
+      long subscribed,
       long pushes,
       long duplicates,
       long unexpectedCloses,
@@ -606,6 +634,7 @@ public final class PushBench implements Callable<Integer> {
     r.forEach(n -> sentAtLatency.add(Histograms.decode(n.path("sentAtLatency").asText())));
     Histogram h = sentAtLatency;
     return new Stats(
+        r.stream().mapToLong(n -> n.path("subscribed").asLong()).sum(),
         r.stream().mapToLong(n -> n.path("pushes").asLong()).sum(),
         r.stream().mapToLong(n -> n.path("duplicates").asLong()).sum(),
         r.stream().mapToLong(n -> n.path("unexpectedCloses").asLong()).sum(),

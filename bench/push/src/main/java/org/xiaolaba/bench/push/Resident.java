@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 final class Resident {
   private static final long MIN_DELAY_MS = 500;
   private static final long MAX_DELAY_MS = 30_000;
+  private static final long PING_MS = 25_000;
 
   private final Worker worker;
   private final EventLoop loop;
@@ -124,8 +126,19 @@ final class Resident {
         });
   }
 
-  /** The handshake completed: subscribe, with the last offset when there is one. */
+  /**
+   * The handshake completed: subscribe, with the last offset when there is one, and ping every 25 s
+   * as {@code /client.js} does (the server closes a connection it has heard nothing from for 60 s).
+   */
   void onOpen(Channel ch) {
+    long first = PING_MS / 2 + ThreadLocalRandom.current().nextLong(PING_MS / 2);
+    ScheduledFuture<?> ping =
+        loop.scheduleAtFixedRate(
+            () -> ch.writeAndFlush(new TextWebSocketFrame("{\"op\":\"ping\"}")),
+            first,
+            PING_MS,
+            TimeUnit.MILLISECONDS);
+    ch.closeFuture().addListener(f -> ping.cancel(false));
     String since =
         lastOffset == null ? "" : ",\"since\":{\"" + channel + "\":\"" + lastOffset + "\"}";
     ch.writeAndFlush(
