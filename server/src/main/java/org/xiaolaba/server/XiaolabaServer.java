@@ -209,7 +209,7 @@ public final class XiaolabaServer implements AutoCloseable {
     new org.xiaolaba.server.api.EmergencyApi(b.programs.emergencies(), access).register(router);
     new ItemsApi(items, access).register(router);
     new BulletinsApi(b.bulletins, access).register(router);
-    new PushesApi(b.hub, b.clips, areas, access).register(router);
+    new PushesApi(b.hub, b.clips, areas, access, presence).register(router);
     new TerminalsApi(presence).register(router);
     new org.xiaolaba.server.api.ClientSupportApi(clock).register(router);
 

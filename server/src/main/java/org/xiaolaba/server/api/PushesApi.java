@@ -19,6 +19,7 @@ import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
 import org.xiaolaba.server.push.PushHub;
 import org.xiaolaba.server.push.PushRequest;
+import org.xiaolaba.server.push.TerminalPresence;
 
 /** Editors push notices and news to the app residents of their areas. */
 public final class PushesApi {
@@ -26,9 +27,16 @@ public final class PushesApi {
   private final ClipLibrary clips;
   private final AreaTree areas;
   private final AreaAccess access;
+  private final TerminalPresence presence;
 
-  public PushesApi(PushHub hub, ClipLibrary clips, AreaTree areas, AreaAccess access) {
+  public PushesApi(
+      PushHub hub,
+      ClipLibrary clips,
+      AreaTree areas,
+      AreaAccess access,
+      TerminalPresence presence) {
     this.hub = hub;
+    this.presence = presence;
     this.clips = clips;
     this.areas = areas;
     this.access = access;
@@ -45,8 +53,22 @@ public final class PushesApi {
 
   private ApiResponse create(ApiRequest r) {
     PushRequest req = r.json(PushRequest.class);
-    Validation.areas(areas, req.areas());
-    access.require(r.principal(), req.areas());
+    if (req.terminalsOrNone().isEmpty() || req.areas() != null) {
+      Validation.areas(areas, req.areas());
+      access.require(r.principal(), req.areas());
+    }
+    for (int i = 0; i < req.terminalsOrNone().size(); i++) {
+      String id = req.terminalsOrNone().get(i);
+      String field = "terminals[" + i + "]";
+      TerminalPresence.Terminal t =
+          presence
+              .find(id)
+              .orElseThrow(
+                  () ->
+                      new InvalidInputException(
+                          field, "unknown terminal '" + id + "' (it has never connected)"));
+      access.require(r.principal(), t.areas());
+    }
     String audioUrl = null;
     if (req.clipId() != null) {
       Clip clip =

@@ -53,6 +53,7 @@ public final class PushHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PushHub.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   static final String CLIP_PREFIX = "clip:";
+  static final String TERMINAL_PREFIX = "terminal:";
   static final int MAX_BODY_CHARS = 100_000;
 
   /**
@@ -79,7 +80,7 @@ public final class PushHub implements AutoCloseable {
   private final AreaTree areas;
   private final ExecutorService blocking;
   private final Clock clock;
-  private final Map<String, Set<WebSocketSession>> byChannel = new ConcurrentHashMap<>();
+  private final Map<String, Subscribers> byChannel = new ConcurrentHashMap<>();
   private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
   private final RedisSubscription subscription;
   private final Function<String, Optional<Clip>> clips;
@@ -170,11 +171,13 @@ public final class PushHub implements AutoCloseable {
     for (String area : targets) {
       for (String code : areas.selfAndDescendants(area)) channels.add("area:" + code);
     }
+    for (String terminal : req.terminalsOrNone()) channels.add(TERMINAL_PREFIX + terminal);
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("id", id);
     meta.put("kind", (String) data.get("kind"));
     meta.put("title", req.title());
     meta.put("areas", String.join(",", targets));
+    meta.put("terminals", String.join(",", req.terminalsOrNone()));
     meta.put("createdAt", now.toString());
     meta.put("written", "0");
     meta.put("delivered", "0");
@@ -198,11 +201,12 @@ public final class PushHub implements AutoCloseable {
     Object offsets = redis.client().eval(APPEND_AND_PUBLISH, keys, args);
     redis.client().hset(pushKey(id), "written", Integer.toString(((List<?>) offsets).size()));
     log.info(
-        "Push {} '{}' written to {} channels for areas {}",
+        "Push {} '{}' written to {} channels for areas {} and terminals {}",
         id,
         req.title(),
         channels.size(),
-        targets);
+        targets,
+        req.terminalsOrNone());
     return id;
   }
 
@@ -220,10 +224,18 @@ public final class PushHub implements AutoCloseable {
       throw new InvalidInputException(
           "kind", "kind must be policy, news, notice or bulletin, not '" + req.kind() + "'");
     }
-    if (req.areas() == null || !req.areas().stream().allMatch(areas::contains)) {
+    if (req.areasOrNone().isEmpty() && req.terminalsOrNone().isEmpty()) {
+      throw new InvalidInputException("areas", "name at least one area code (or terminal)");
+    }
+    if (!req.areasOrNone().stream().allMatch(areas::contains)) {
       throw new InvalidInputException("areas", "areas must be known area codes: " + req.areas());
     }
-    return List.copyOf(new LinkedHashSet<>(req.areas()));
+    for (String t : req.terminalsOrNone()) {
+      if (t == null || !t.matches("[A-Za-z0-9_-]{1,64}")) {
+        throw new InvalidInputException("terminals", "not a terminal id: '" + t + "'");
+      }
+    }
+    return List.copyOf(new LinkedHashSet<>(req.areasOrNone()));
   }
 
   public Optional<PushReport> report(String id) {
@@ -234,11 +246,16 @@ public final class PushHub implements AutoCloseable {
             h.get("id"),
             h.get("kind"),
             h.get("title"),
-            List.of(h.get("areas").split(",")),
+            split(h.get("areas")),
+            split(h.get("terminals")),
             Instant.parse(h.get("createdAt")),
             Long.parseLong(h.get("written")),
             Long.parseLong(h.get("delivered")),
             Long.parseLong(h.get("acked"))));
+  }
+
+  private static List<String> split(String csv) {
+    return csv == null || csv.isEmpty() ? List.of() : List.of(csv.split(","));
   }
 
   private String pushKey(String id) {
@@ -259,7 +276,7 @@ public final class PushHub implements AutoCloseable {
   void unregister(WebSocketSession s) {
     sessions.remove(s);
     for (String ch : s.channels()) {
-      Set<WebSocketSession> set = byChannel.get(ch);
+      Subscribers set = byChannel.get(ch);
       if (set != null) set.remove(s);
     }
   }
@@ -276,8 +293,18 @@ public final class PushHub implements AutoCloseable {
           ? "only editors, broadcasters and admins may watch clips"
           : null;
     }
+    if (channel != null && channel.startsWith(TERMINAL_PREFIX)) {
+      Principal p = s.principal();
+      if (p == null) return "residents cannot subscribe to terminal channels";
+      boolean own = p.role() == Role.TERMINAL && channel.equals(TERMINAL_PREFIX + p.id());
+      return own || p.role() == Role.ADMIN
+          ? null
+          : "only that terminal (or an admin) may subscribe to " + channel;
+    }
     if (channel == null || !channel.startsWith("area:")) {
-      return "channel '" + channel + "' is not one you may subscribe to; use area:CODE or clip:ID";
+      return "channel '"
+          + channel
+          + "' is not one you may subscribe to; use area:CODE, terminal:ID or clip:ID";
     }
     String code = channel.substring(5);
     return areas.contains(code) ? null : "unknown area code '" + code + "'";
@@ -288,7 +315,7 @@ public final class PushHub implements AutoCloseable {
    * nothing falls between the two; the session drops live duplicates it already replayed.
    */
   void subscribe(WebSocketSession s, String channel, String since, String sinceEpoch) {
-    byChannel.computeIfAbsent(channel, k -> ConcurrentHashMap.newKeySet()).add(s);
+    byChannel.computeIfAbsent(channel, k -> new Subscribers()).add(s);
     s.beginReplay(channel);
     blocking.execute(
         () -> {
@@ -320,7 +347,7 @@ public final class PushHub implements AutoCloseable {
 
   /** Watches a clip: {@code subscribed}, the clip as it is now, then every change. */
   void watchClip(WebSocketSession s, String channel) {
-    byChannel.computeIfAbsent(channel, k -> ConcurrentHashMap.newKeySet()).add(s);
+    byChannel.computeIfAbsent(channel, k -> new Subscribers()).add(s);
     String id = channel.substring(CLIP_PREFIX.length());
     blocking.execute(
         () -> {
@@ -337,18 +364,15 @@ public final class PushHub implements AutoCloseable {
   private void onClipEvent(String message) {
     int a = message.indexOf('\n');
     if (a < 0) return;
-    Set<WebSocketSession> subs = byChannel.get(CLIP_PREFIX + message.substring(0, a));
-    if (subs == null || subs.isEmpty()) return;
-    ByteBuf frame = Unpooled.copiedBuffer(message.substring(a + 1), StandardCharsets.UTF_8);
-    try {
-      for (WebSocketSession s : subs) s.send(frame.retainedDuplicate());
-    } finally {
-      frame.release();
-    }
+    Subscribers subs = byChannel.get(CLIP_PREFIX + message.substring(0, a));
+    if (subs == null) return;
+    subs.fanOut(
+        Unpooled.copiedBuffer(message.substring(a + 1), StandardCharsets.UTF_8),
+        WebSocketSession::send);
   }
 
   void unwatch(WebSocketSession s, String channel) {
-    Set<WebSocketSession> set = byChannel.get(channel);
+    Subscribers set = byChannel.get(channel);
     if (set != null) set.remove(s);
   }
 
@@ -421,20 +445,14 @@ public final class PushHub implements AutoCloseable {
     String channel = message.substring(0, a);
     String offset = message.substring(a + 1, b);
     String pushId = message.substring(b + 1, c);
-    Set<WebSocketSession> subs = byChannel.get(channel);
-    if (subs == null || subs.isEmpty()) return;
-    // Encoded once; every subscriber gets a view of the same bytes.
-    ByteBuf frame = Unpooled.copiedBuffer(message.substring(c + 1), StandardCharsets.UTF_8);
-    int n = 0;
-    try {
-      for (WebSocketSession s : subs) {
-        s.deliver(channel, offset, frame.retainedDuplicate());
-        n++;
-      }
-    } finally {
-      frame.release();
-    }
-    int delivered = n;
+    Subscribers subs = byChannel.get(channel);
+    if (subs == null) return;
+    // Encoded once; every subscriber gets a view of the same bytes, on its own event loop.
+    int delivered =
+        subs.fanOut(
+            Unpooled.copiedBuffer(message.substring(c + 1), StandardCharsets.UTF_8),
+            (s, frame) -> s.deliverInLoop(channel, offset, frame));
+    if (delivered == 0) return;
     blocking.execute(() -> redis.client().hincrBy(pushKey(pushId), "delivered", delivered));
   }
 

@@ -12,6 +12,7 @@ public record PushReport(
     String kind,
     String title,
     List<String> areas,
+    List<String> terminals,
     Instant createdAt,
     long messagesWritten,
     long subscribersOnline,

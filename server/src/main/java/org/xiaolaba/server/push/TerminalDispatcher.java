@@ -33,7 +33,7 @@ public final class TerminalDispatcher implements DispatchPort {
   @Override
   public String push(PushCommand c) {
     return hub.publish(
-        new PushRequest(c.areas(), c.kind(), c.title(), c.body(), null), c.audioUrl());
+        PushRequest.toAreas(c.areas(), c.kind(), c.title(), c.body(), null), c.audioUrl());
   }
 
   /** Terminals that connect get their plays for the rest of the day from the scheduler. */

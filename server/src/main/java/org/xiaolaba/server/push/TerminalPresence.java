@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -226,6 +227,11 @@ public final class TerminalPresence implements AutoCloseable {
     }
     out.sort(java.util.Comparator.comparing(Terminal::id));
     return out;
+  }
+
+  /** One terminal that has connected at least once, as last recorded. */
+  public Optional<Terminal> find(String id) {
+    return Optional.ofNullable(read(id));
   }
 
   private String onlineKey(String terminalId) {

@@ -118,7 +118,8 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
                 p.addAfter(
                     "ws-aggregator",
                     "ws-session",
-                    new WebSocketSession(hub, principal, presence, cfg.maxSubscriptions()));
+                    new WebSocketSession(
+                        hub, principal, presence, cfg.maxSubscriptions(), cfg.idleTimeout()));
                 p.remove(HttpServerInitializer.HANDLER);
                 ctx.channel().config().setAutoRead(true);
               });

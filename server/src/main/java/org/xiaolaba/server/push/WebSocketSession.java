@@ -39,17 +39,23 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   static final int CLOSE_SLOW = 4008;
   static final int MAX_ERRORS = 5;
   static final int MAX_PENDING_DURING_REPLAY = 1000;
+
+  /** How long a close frame may wait behind a full queue, at most. */
+  static final java.time.Duration MAX_CLOSE_GRACE = java.time.Duration.ofSeconds(10);
+
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}:\\d{1,15}");
 
   private final PushHub hub;
   private final Principal principal;
   private final TerminalPresence presence;
   private final int maxSubscriptions;
+  private final long closeGraceMillis;
   private final Set<String> channels = new HashSet<>();
   private final Map<String, ReplayState> replaying = new HashMap<>();
   private final Map<String, String> lastOffset = new HashMap<>();
   private Channel channel;
   private int errors;
+  private boolean closing;
 
   /** Live messages held while a channel's history is replayed; several replays may overlap. */
   private static final class ReplayState {
@@ -58,11 +64,16 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   }
 
   public WebSocketSession(
-      PushHub hub, Principal principal, TerminalPresence presence, int maxSubscriptions) {
+      PushHub hub,
+      Principal principal,
+      TerminalPresence presence,
+      int maxSubscriptions,
+      java.time.Duration idleTimeout) {
     this.hub = hub;
     this.principal = principal;
     this.presence = presence;
     this.maxSubscriptions = maxSubscriptions;
+    this.closeGraceMillis = Math.min(idleTimeout.toMillis(), MAX_CLOSE_GRACE.toMillis());
   }
 
   /** Unique among this node's and other nodes' connections while it is open. */
@@ -108,6 +119,9 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
         channels.add("area:" + area);
         hub.subscribe(this, "area:" + area, null, null);
       }
+      String own = PushHub.TERMINAL_PREFIX + principal.id();
+      channels.add(own);
+      hub.subscribe(this, own, null, null);
       hub.sendUpcoming(this);
     }
   }
@@ -270,24 +284,24 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
             });
   }
 
-  /** A live message from any thread; takes ownership of {@code frame}. */
-  void deliver(String ch, String offset, ByteBuf frame) {
-    channel
-        .eventLoop()
-        .execute(
-            () -> {
-              ReplayState state = replaying.get(ch);
-              if (state != null) {
-                if (state.pending.size() >= MAX_PENDING_DURING_REPLAY) {
-                  frame.release();
-                  closeWith(CLOSE_SLOW, "slow");
-                  return;
-                }
-                state.pending.add(new Object[] {offset, frame});
-                return;
-              }
-              deliverNow(ch, offset, frame);
-            });
+  /** The event loop this connection lives on. */
+  io.netty.util.concurrent.EventExecutor loop() {
+    return channel.eventLoop();
+  }
+
+  /** A live message, on this connection's event loop; takes ownership of {@code frame}. */
+  void deliverInLoop(String ch, String offset, ByteBuf frame) {
+    ReplayState state = replaying.get(ch);
+    if (state != null) {
+      if (state.pending.size() >= MAX_PENDING_DURING_REPLAY) {
+        frame.release();
+        closeWith(CLOSE_SLOW, "slow");
+        return;
+      }
+      state.pending.add(new Object[] {offset, frame});
+      return;
+    }
+    deliverNow(ch, offset, frame);
   }
 
   private boolean alreadySent(String ch, String offset) {
@@ -334,11 +348,25 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     return channel.closeFuture();
   }
 
+  /**
+   * Sends a close frame and closes; if the frame cannot go out within the idle timeout (at most
+   * {@link #MAX_CLOSE_GRACE}: a client that reads nothing, its queue full), the connection is
+   * closed anyway and its queue freed.
+   */
   private void closeWith(int code, String reason) {
-    if (!channel.isActive()) return;
+    if (!channel.isActive() || closing) return;
+    closing = true;
     channel
         .writeAndFlush(new CloseWebSocketFrame(code, reason))
         .addListener(ChannelFutureListener.CLOSE);
+    channel
+        .eventLoop()
+        .schedule(
+            () -> {
+              if (channel.isOpen()) channel.close();
+            },
+            closeGraceMillis,
+            java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   @Override

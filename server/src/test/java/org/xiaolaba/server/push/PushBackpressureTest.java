@@ -89,12 +89,53 @@ class PushBackpressureTest {
       assertThat(last.opcode()).isEqualTo(0x8);
       assertThat(last.closeCode()).isEqualTo(4008);
     }
+    await().atMost(WAIT).until(() -> openConnections() == 1);
     // The fast client is still connected and served.
     server.postJson(
         "/api/v1/pushes",
         TestServer.ADMIN,
         Map.of("areas", List.of(VILLAGE), "title", "之后", "body", ""));
     assertThat(fast.awaitType("push", WAIT).at("/data/title").asText()).isEqualTo("之后");
+  }
+
+  @Test
+  void aClientThatNeverReadsAgainIsDroppedAndItsQueueFreedWithinTheIdleTimeout() throws Exception {
+    server =
+        TestServer.start(
+            dir,
+            Map.of(
+                "XIAOLABA_WEBSOCKET_MAX_OUTBOUND_BUFFER", "64KiB",
+                "XIAOLABA_WEBSOCKET_PING_INTERVAL", "1s",
+                "XIAOLABA_WEBSOCKET_IDLE_TIMEOUT", "2s",
+                "XIAOLABA_WEBSOCKET_PRESENCE_TTL", "3s"));
+    try (Socket stuck = new Socket()) {
+      stuck.setReceiveBufferSize(4096);
+      stuck.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+      stuck.setSoTimeout(20_000);
+      assertThat(RawWebSocket.handshake(stuck)).startsWith("HTTP/1.1 101");
+      RawWebSocket.sendText(
+          stuck.getOutputStream(), "{\"op\":\"subscribe\",\"channels\":[\"" + CHANNEL + "\"]}");
+      assertThat(RawWebSocket.readFrame(new DataInputStream(stuck.getInputStream())).text())
+          .contains("\"subscribed\"");
+      String body = "广".repeat(99_000);
+      for (int i = 0; i < 20; i++) {
+        server.postJson(
+            "/api/v1/pushes",
+            TestServer.ADMIN,
+            Map.of("areas", List.of(VILLAGE), "title", "大消息" + i, "body", body));
+      }
+      // It reads nothing more; its close frame cannot get through, yet it is let go.
+      await().atMost(WAIT).until(() -> openConnections() == 0);
+    }
+  }
+
+  private double openConnections() {
+    for (String line : server.get("/metrics", null).body().split("\n")) {
+      if (line.startsWith("xiaolaba_websocket_connections ")) {
+        return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("no xiaolaba_websocket_connections in /metrics");
   }
 
   @Test

@@ -109,6 +109,46 @@ class PushClusterTest {
   }
 
   @Test
+  void aPushToATerminalReachesItOnItsPersonalChannelWhichResidentsCannotSubscribeTo()
+      throws Exception {
+    String token = a.token("terminal", "二号喇叭", VILLAGE);
+    TestServer.WsRecorder terminal = b.connect(token);
+    await().atMost(WAIT).until(() -> online(a, "二号喇叭"));
+    String id = terminal(a, "二号喇叭").get("id").asText();
+    String personal = "terminal:" + id;
+
+    var sent =
+        a.postJson(
+            "/api/v1/pushes",
+            TestServer.ADMIN,
+            Map.of("terminals", List.of(id), "title", "音量调到七十", "body", ""));
+    assertThat(sent.statusCode()).as(sent.body()).isEqualTo(202);
+    JsonNode got =
+        terminal.await(
+            m ->
+                "push".equals(m.path("type").asText())
+                    && personal.equals(m.path("channel").asText()),
+            WAIT);
+    assertThat(got.at("/data/title").asText()).isEqualTo("音量调到七十");
+    String pushId = TestServer.json(sent.body()).get("id").asText();
+    JsonNode report = TestServer.json(a.get("/api/v1/pushes/" + pushId, TestServer.ADMIN).body());
+    assertThat(report.get("terminals")).extracting(JsonNode::asText).containsExactly(id);
+
+    TestServer.WsRecorder resident = a.connect(null);
+    resident.send(Map.of("op", "subscribe", "channels", List.of(personal)));
+    assertThat(resident.awaitType("error", WAIT).get("message").asText())
+        .isEqualTo("residents cannot subscribe to terminal channels");
+
+    var unknown =
+        a.postJson(
+            "/api/v1/pushes",
+            TestServer.ADMIN,
+            Map.of("terminals", List.of("no-such-terminal"), "title", "x", "body", ""));
+    assertThat(unknown.statusCode()).isEqualTo(400);
+    assertThat(unknown.body()).contains("terminals[0]").contains("no-such-terminal");
+  }
+
+  @Test
   void aTerminalHeldByANodeThatDiesGoesOfflineAfterThePresenceTtl() throws Exception {
     ExecutorService workers = Executors.newFixedThreadPool(2);
     Duration ttl = Duration.ofSeconds(1);
