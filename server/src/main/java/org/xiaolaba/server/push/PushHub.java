@@ -2,6 +2,7 @@ package org.xiaolaba.server.push;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -18,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +83,13 @@ public final class PushHub implements AutoCloseable {
   private final ExecutorService blocking;
   private final Clock clock;
   private final Map<String, Subscribers> byChannel = new ConcurrentHashMap<>();
-  private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
+
+  /** This node's connections, by the event loop they live on (each loop sweeps its own). */
+  private final Map<EventExecutor, Set<WebSocketSession>> sessions = new ConcurrentHashMap<>();
+
+  private final long pingNanos;
+  private final long idleNanos;
+  private final long sweepMillis;
   private final RedisSubscription subscription;
   private final Function<String, Optional<Clip>> clips;
   private final int historyLength;
@@ -98,6 +106,9 @@ public final class PushHub implements AutoCloseable {
     this.redis = redis;
     this.historyLength = cfg.historyLength();
     this.historyMaxAge = cfg.historyMaxAge();
+    this.pingNanos = cfg.pingInterval().toNanos();
+    this.idleNanos = cfg.idleTimeout().toNanos();
+    this.sweepMillis = Math.max(50, Math.min(1000, cfg.pingInterval().toMillis() / 4));
     this.clips = clips;
     this.areas = areas;
     this.blocking = blocking;
@@ -270,11 +281,28 @@ public final class PushHub implements AutoCloseable {
   // ---- sessions (called on their event loops) ----
 
   void register(WebSocketSession s) {
-    sessions.add(s);
+    sessions.computeIfAbsent(s.loop(), this::startSweep).add(s);
+  }
+
+  /**
+   * The first connection on an event loop: that loop starts sweeping its connections' heartbeats.
+   */
+  private Set<WebSocketSession> startSweep(EventExecutor loop) {
+    Set<WebSocketSession> set = ConcurrentHashMap.newKeySet();
+    loop.scheduleWithFixedDelay(
+        () -> {
+          long now = System.nanoTime();
+          for (WebSocketSession s : set) s.heartbeat(now, pingNanos, idleNanos);
+        },
+        sweepMillis,
+        sweepMillis,
+        TimeUnit.MILLISECONDS);
+    return set;
   }
 
   void unregister(WebSocketSession s) {
-    sessions.remove(s);
+    Set<WebSocketSession> onLoop = sessions.get(s.loop());
+    if (onLoop != null) onLoop.remove(s);
     for (String ch : s.channels()) {
       Subscribers set = byChannel.get(ch);
       if (set != null) set.remove(s);
@@ -282,7 +310,13 @@ public final class PushHub implements AutoCloseable {
   }
 
   public int connections() {
-    return sessions.size();
+    int n = 0;
+    for (Set<WebSocketSession> set : sessions.values()) n += set.size();
+    return n;
+  }
+
+  private Iterable<WebSocketSession> allSessions() {
+    return () -> sessions.values().stream().flatMap(Set::stream).iterator();
   }
 
   /** Checks a channel name a client asked for; null when it may subscribe, else the reason. */
@@ -447,11 +481,12 @@ public final class PushHub implements AutoCloseable {
     String pushId = message.substring(b + 1, c);
     Subscribers subs = byChannel.get(channel);
     if (subs == null) return;
+    StreamOffset parsed = StreamOffset.parse(offset);
     // Encoded once; every subscriber gets a view of the same bytes, on its own event loop.
     int delivered =
         subs.fanOut(
             Unpooled.copiedBuffer(message.substring(c + 1), StandardCharsets.UTF_8),
-            (s, frame) -> s.deliverInLoop(channel, offset, frame));
+            (s, frame) -> s.deliverInLoop(channel, parsed, frame));
     if (delivered == 0) return;
     blocking.execute(() -> redis.client().hincrBy(pushKey(pushId), "delivered", delivered));
   }
@@ -462,7 +497,7 @@ public final class PushHub implements AutoCloseable {
     List<String> targets = List.of(message.substring(0, a).split(","));
     ByteBuf frame = Unpooled.copiedBuffer(message.substring(a + 1), StandardCharsets.UTF_8);
     try {
-      for (WebSocketSession s : sessions) {
+      for (WebSocketSession s : allSessions()) {
         if (s.isTerminal()
             && s.terminalAreas().stream().anyMatch(area -> areas.coversAny(targets, area))) {
           s.send(frame.retainedDuplicate());
@@ -521,7 +556,7 @@ public final class PushHub implements AutoCloseable {
   /** Closes every connection with 1001 (going away), for a graceful shutdown. */
   public void closeAll(Duration wait) {
     List<io.netty.channel.ChannelFuture> closing = new ArrayList<>();
-    for (WebSocketSession s : sessions) closing.add(s.goAway());
+    for (WebSocketSession s : allSessions()) closing.add(s.goAway());
     // Wait for the closes, so each session's last presence write is queued before the workers stop.
     long deadline = System.nanoTime() + wait.toNanos();
     for (io.netty.channel.ChannelFuture f : closing) {

@@ -10,12 +10,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.Settings;
@@ -103,16 +101,10 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
                     .config()
                     .setWriteBufferWaterMark(new WriteBufferWaterMark(max / 2, max));
                 ChannelPipeline p = ctx.pipeline();
+                // Heartbeats are PushHub's sweep over each event loop's sessions, not a timer
+                // per connection.
                 p.addAfter(
                     HttpServerInitializer.HANDLER,
-                    "ws-idle",
-                    new IdleStateHandler(
-                        cfg.idleTimeout().toMillis(),
-                        cfg.pingInterval().toMillis(),
-                        0,
-                        TimeUnit.MILLISECONDS));
-                p.addAfter(
-                    "ws-idle",
                     "ws-aggregator",
                     new WebSocketFrameAggregator(cfg.maxFrameSize().intBytes()));
                 p.addAfter(

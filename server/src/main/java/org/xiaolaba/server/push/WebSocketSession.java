@@ -13,15 +13,11 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,12 +46,16 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   private final TerminalPresence presence;
   private final int maxSubscriptions;
   private final long closeGraceMillis;
-  private final Set<String> channels = new HashSet<>();
-  private final Map<String, ReplayState> replaying = new HashMap<>();
-  private final Map<String, String> lastOffset = new HashMap<>();
+  private final ChannelTable channels = new ChannelTable();
+
+  /** Channels whose history is being replayed; null when none (most of the time). */
+  private Map<String, ReplayState> replaying;
+
   private Channel channel;
   private int errors;
   private boolean closing;
+  private long lastRead;
+  private long lastPing;
 
   /** Live messages held while a channel's history is replayed; several replays may overlap. */
   private static final class ReplayState {
@@ -105,13 +105,14 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     return principal == null ? List.of() : principal.areas();
   }
 
-  Set<String> channels() {
-    return Set.copyOf(channels);
+  List<String> channels() {
+    return channels.names();
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     channel = ctx.channel();
+    lastRead = lastPing = System.nanoTime();
     hub.register(this);
     if (isTerminal()) {
       presence.connected(principal, connectionId());
@@ -129,14 +130,17 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     hub.unregister(this);
-    replaying.values().forEach(r -> r.pending.forEach(p -> ((ByteBuf) p[1]).release()));
-    replaying.clear();
+    if (replaying != null) {
+      replaying.values().forEach(r -> r.pending.forEach(p -> ((ByteBuf) p[1]).release()));
+      replaying = null;
+    }
     if (isTerminal()) presence.disconnected(principal, connectionId());
     ctx.fireChannelInactive();
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+    lastRead = System.nanoTime();
     if (frame instanceof TextWebSocketFrame text) {
       onText(text.text());
     } else if (frame instanceof PingWebSocketFrame) {
@@ -147,7 +151,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     } else if (frame instanceof BinaryWebSocketFrame) {
       error("binary", "binary frames are not supported; send JSON text frames");
     }
-    // Pong frames only prove the client is alive, which the idle handler already saw.
+    // Pong frames only prove the client is alive, which lastRead now says.
   }
 
   private void onText(String text) {
@@ -261,6 +265,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   void beginReplay(String ch) {
     // A second subscribe to a channel whose replay is still running (a terminal's automatic one,
     // then its own with `since`) shares the held messages instead of dropping them.
+    if (replaying == null) replaying = new HashMap<>(2);
     replaying.computeIfAbsent(ch, k -> new ReplayState()).outstanding++;
   }
 
@@ -272,14 +277,18 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
             () -> {
               send(Frames.subscribed(ch, replay.recovered(), replay.lastOffset(), replay.epoch()));
               for (PushHub.Entry e : replay.entries()) {
-                if (alreadySent(ch, e.offset())) continue;
+                StreamOffset offset = StreamOffset.parse(e.offset());
+                if (channels.sent(ch, offset)) continue;
                 send(e.frame());
-                lastOffset.put(ch, e.offset());
+                channels.sentNow(ch, offset);
               }
-              ReplayState state = replaying.get(ch);
+              ReplayState state = replaying == null ? null : replaying.get(ch);
               if (state != null && --state.outstanding <= 0) {
                 replaying.remove(ch);
-                for (Object[] p : state.pending) deliverNow(ch, (String) p[0], (ByteBuf) p[1]);
+                if (replaying.isEmpty()) replaying = null;
+                for (Object[] p : state.pending) {
+                  deliverNow(ch, (StreamOffset) p[0], (ByteBuf) p[1]);
+                }
               }
             });
   }
@@ -290,8 +299,8 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   }
 
   /** A live message, on this connection's event loop; takes ownership of {@code frame}. */
-  void deliverInLoop(String ch, String offset, ByteBuf frame) {
-    ReplayState state = replaying.get(ch);
+  void deliverInLoop(String ch, StreamOffset offset, ByteBuf frame) {
+    ReplayState state = replaying == null ? null : replaying.get(ch);
     if (state != null) {
       if (state.pending.size() >= MAX_PENDING_DURING_REPLAY) {
         frame.release();
@@ -304,18 +313,30 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     deliverNow(ch, offset, frame);
   }
 
-  private boolean alreadySent(String ch, String offset) {
-    String last = lastOffset.get(ch);
-    return last != null && StreamOffset.parse(offset).compareTo(StreamOffset.parse(last)) <= 0;
-  }
-
-  private void deliverNow(String ch, String offset, ByteBuf frame) {
-    if (alreadySent(ch, offset)) {
+  private void deliverNow(String ch, StreamOffset offset, ByteBuf frame) {
+    if (channels.sent(ch, offset)) {
       frame.release(); // already sent during the replay
       return;
     }
-    lastOffset.put(ch, offset);
+    channels.sentNow(ch, offset);
     send(frame);
+  }
+
+  /**
+   * Called on the event loop every so often ({@link PushHub}'s sweep): pings a connection that has
+   * said nothing for {@code pingNanos} (once per interval, however many pushes it is being sent: a
+   * client that only answers pings stays connected), and closes one that has said nothing, not even
+   * a pong, for {@code idleNanos}.
+   */
+  void heartbeat(long now, long pingNanos, long idleNanos) {
+    if (!channel.isActive()) return;
+    if (now - lastRead > idleNanos) {
+      log.debug("Closing a WebSocket that was silent past the idle timeout");
+      closeWith(1001, "idle timeout");
+    } else if (now - lastRead > pingNanos && now - lastPing > pingNanos) {
+      lastPing = now;
+      channel.writeAndFlush(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER), channel.voidPromise());
+    }
   }
 
   void send(String text) {
@@ -367,20 +388,6 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
             },
             closeGraceMillis,
             java.util.concurrent.TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent idle) {
-      if (idle.state() == IdleState.WRITER_IDLE) {
-        ctx.writeAndFlush(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER));
-      } else if (idle.state() == IdleState.READER_IDLE) {
-        log.debug("Closing a WebSocket that was silent past the idle timeout");
-        closeWith(1001, "idle timeout");
-      }
-      return;
-    }
-    ctx.fireUserEventTriggered(evt);
   }
 
   @Override
