@@ -33,9 +33,6 @@ import org.xiaolaba.scheduler.PlayCommand;
 import org.xiaolaba.scheduler.TerminalSchedule;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
-import redis.clients.jedis.params.XTrimParams;
-import redis.clients.jedis.resps.StreamEntry;
-import redis.clients.jedis.resps.StreamInfo;
 
 /**
  * Pushes to residents and terminals. Every message is appended to the Redis Stream of each channel
@@ -59,18 +56,26 @@ public final class PushHub implements AutoCloseable {
   static final int MAX_BODY_CHARS = 100_000;
 
   /**
-   * KEYS: each channel's stream key, then its epoch key. ARGV: data, maxlen, live channel, push id,
-   * the oldest offset kept (by age), a new epoch token, then the channel names.
+   * One push in one script (one write, one fsync): its report, then for each channel the history
+   * append, the trim by length and age, the epoch if the history is new, and the live message.
+   * KEYS: the report's key, then each channel's stream key and epoch key. ARGV: data, max length,
+   * live channel, push id, the oldest offset kept, a new epoch token, the number of channels n, the
+   * n channel names, then the report's fields and values.
    */
   private static final String APPEND_AND_PUBLISH =
       """
+      local n = tonumber(ARGV[7])
+      local report = {}
+      for j = 8 + n, #ARGV do report[#report + 1] = ARGV[j] end
+      redis.call('HSET', KEYS[1], unpack(report))
+      redis.call('HSET', KEYS[1], 'written', n)
       local offsets = {}
-      for i = 1, #KEYS / 2 do
-        local key = KEYS[2 * i - 1]
+      for i = 1, n do
+        local key = KEYS[2 * i]
         local id = redis.call('XADD', key, 'MAXLEN', ARGV[2], '*', 'data', ARGV[1])
         redis.call('XTRIM', key, 'MINID', ARGV[5])
-        redis.call('SET', KEYS[2 * i], ARGV[6], 'NX')
-        local ch = ARGV[6 + i]
+        redis.call('SET', KEYS[2 * i + 1], ARGV[6], 'NX')
+        local ch = ARGV[7 + i]
         redis.call('PUBLISH', ARGV[3], ch .. '\\n' .. id .. '\\n' .. ARGV[4] .. '\\n' ..
           '{"type":"push","channel":"' .. ch .. '","offset":"' .. id .. '","data":' .. ARGV[1] .. '}')
         offsets[i] = id
@@ -93,7 +98,8 @@ public final class PushHub implements AutoCloseable {
   private final RedisSubscription subscription;
   private final Function<String, Optional<Clip>> clips;
   private final int historyLength;
-  private final Duration historyMaxAge;
+  private final ChannelHistory history;
+  private final PushCounters counters;
   private volatile TerminalSchedule schedule;
 
   public PushHub(
@@ -105,7 +111,14 @@ public final class PushHub implements AutoCloseable {
       Settings.WebSocket cfg) {
     this.redis = redis;
     this.historyLength = cfg.historyLength();
-    this.historyMaxAge = cfg.historyMaxAge();
+    this.counters = new PushCounters(redis);
+    this.history =
+        new ChannelHistory(
+            redis,
+            clock,
+            cfg.historyMaxAge(),
+            cfg.historyLength(),
+            Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.pingNanos = cfg.pingInterval().toNanos();
     this.idleNanos = cfg.idleTimeout().toNanos();
     this.sweepMillis = Math.max(50, Math.min(1000, cfg.pingInterval().toMillis() / 4));
@@ -150,16 +163,11 @@ public final class PushHub implements AutoCloseable {
   }
 
   private String streamKey(String channel) {
-    return redis.key("stream:" + channel);
+    return history.streamKey(channel);
   }
 
   private String epochKey(String channel) {
-    return redis.key("epoch:" + channel);
-  }
-
-  /** The oldest offset the history keeps by age, now. */
-  private String oldestKept() {
-    return Math.max(0, clock.millis() - historyMaxAge.toMillis()) + "-0";
+    return history.epochKey(channel);
   }
 
   // ---- publishing (blocking workers) ----
@@ -190,11 +198,10 @@ public final class PushHub implements AutoCloseable {
     meta.put("areas", String.join(",", targets));
     meta.put("terminals", String.join(",", req.terminalsOrNone()));
     meta.put("createdAt", now.toString());
-    meta.put("written", "0");
     meta.put("delivered", "0");
     meta.put("acked", "0");
-    redis.client().hset(pushKey(id), meta);
-    List<String> keys = new ArrayList<>(channels.size() * 2);
+    List<String> keys = new ArrayList<>(channels.size() * 2 + 1);
+    keys.add(pushKey(id));
     for (String ch : channels) {
       keys.add(streamKey(ch));
       keys.add(epochKey(ch));
@@ -206,11 +213,16 @@ public final class PushHub implements AutoCloseable {
                 Integer.toString(historyLength),
                 liveChannel(),
                 id,
-                oldestKept(),
-                newId()));
+                history.oldestKept(),
+                newId(),
+                Integer.toString(channels.size())));
     args.addAll(channels);
-    Object offsets = redis.client().eval(APPEND_AND_PUBLISH, keys, args);
-    redis.client().hset(pushKey(id), "written", Integer.toString(((List<?>) offsets).size()));
+    meta.forEach(
+        (field, value) -> {
+          args.add(field);
+          args.add(value);
+        });
+    redis.client().eval(APPEND_AND_PUBLISH, keys, args);
     log.info(
         "Push {} '{}' written to {} channels for areas {} and terminals {}",
         id,
@@ -351,17 +363,13 @@ public final class PushHub implements AutoCloseable {
   void subscribe(WebSocketSession s, String channel, String since, String sinceEpoch) {
     byChannel.computeIfAbsent(channel, k -> new Subscribers()).add(s);
     s.beginReplay(channel);
-    blocking.execute(
-        () -> {
-          Replay replay;
-          try {
-            replay = replay(channel, since, sinceEpoch);
-          } catch (RuntimeException e) {
-            log.warn("History of {} could not be read: {}", channel, e.getMessage());
-            replay = new Replay(false, null, null, List.of());
-          }
-          s.endReplay(channel, replay);
-        });
+    history
+        .missed(channel, since, sinceEpoch)
+        .whenComplete(
+            (replay, busy) -> {
+              if (busy != null) s.tryAgainLater(channel);
+              else s.endReplay(channel, replay);
+            });
   }
 
   // ---- clip progress (live only, no history) ----
@@ -410,63 +418,9 @@ public final class PushHub implements AutoCloseable {
     if (set != null) set.remove(s);
   }
 
-  /**
-   * What a subscriber missed: whether it could be recovered, the channel's newest offset and epoch,
-   * and the frames in order.
-   */
-  record Replay(boolean recovered, String lastOffset, String epoch, List<Entry> entries) {}
-
-  /** One history entry: its offset and the frame that carries it. */
-  record Entry(String offset, String frame) {}
-
-  private Replay replay(String channel, String since, String sinceEpoch) {
-    String key = streamKey(channel);
-    // Channels nobody pushes to still age: drop what is past the age before reading.
-    redis.client().xtrim(key, XTrimParams.xTrimParams().minId(oldestKept()));
-    String epoch = redis.client().get(epochKey(channel));
-    StreamInfo info = redis.client().exists(key) ? redis.client().xinfoStream(key) : null;
-    String newest = info == null ? null : info.getLastGeneratedId().toString();
-    String lastOffset = info == null || info.getLastEntry() == null ? null : newest;
-    if (since == null) return new Replay(true, lastOffset, epoch, List.of());
-    StreamOffset from = StreamOffset.parse(since);
-    String why = null;
-    if (info == null || epoch == null) {
-      why = "the channel has no history now";
-    } else if (sinceEpoch != null && !sinceEpoch.equals(epoch)) {
-      why = "its history was reset (epoch " + sinceEpoch + " is now " + epoch + ")";
-    } else if (from.compareTo(StreamOffset.parse(newest)) > 0) {
-      why = "the offset is beyond the newest message (a history that no longer exists)";
-    } else if (from.compareTo(StreamOffset.parse(newest)) == 0) {
-      return new Replay(true, lastOffset, epoch, List.of());
-    } else if (info.getFirstEntry() == null
-        || from.compareTo(StreamOffset.parse(info.getFirstEntry().getID().toString())) < 0) {
-      why = "the offset is older than the kept history";
-    }
-    if (why != null) {
-      log.debug("Subscriber to {} from {} not recovered: {}", channel, since, why);
-      return new Replay(false, lastOffset, epoch, List.of());
-    }
-    List<Entry> entries = new ArrayList<>();
-    int count = (int) Math.max(1, Math.min(info.getLength(), 2L * historyLength));
-    for (StreamEntry e : redis.client().xrange(key, "(" + from, "+", count)) {
-      String offset = e.getID().toString();
-      entries.add(new Entry(offset, Frames.push(channel, offset, e.getFields().get("data"))));
-    }
-    return new Replay(true, lastOffset, epoch, entries);
-  }
-
   /** A resident acknowledged a push: count it once per connection in the push's report. */
   void acknowledge(String channel, String offset) {
-    blocking.execute(
-        () -> {
-          List<StreamEntry> e = redis.client().xrange(streamKey(channel), offset, offset, 1);
-          if (e.isEmpty()) return;
-          String data = e.get(0).getFields().get("data");
-          int i = data.indexOf("\"pushId\":\"");
-          if (i < 0) return;
-          String pushId = data.substring(i + 10, data.indexOf('"', i + 10));
-          redis.client().hincrBy(pushKey(pushId), "acked", 1);
-        });
+    counters.acked(channel, offset);
   }
 
   // ---- live fan-out (the subscriber thread) ----
@@ -488,7 +442,7 @@ public final class PushHub implements AutoCloseable {
             Unpooled.copiedBuffer(message.substring(c + 1), StandardCharsets.UTF_8),
             (s, frame) -> s.deliverInLoop(channel, parsed, frame));
     if (delivered == 0) return;
-    blocking.execute(() -> redis.client().hincrBy(pushKey(pushId), "delivered", delivered));
+    counters.delivered(pushId, channel, offset, delivered);
   }
 
   private void onTerminalCommand(String message) {
@@ -570,6 +524,8 @@ public final class PushHub implements AutoCloseable {
   @Override
   public void close() {
     subscription.close();
+    history.close();
+    counters.close();
   }
 
   private static String newId() {

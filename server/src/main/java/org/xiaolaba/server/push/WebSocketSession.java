@@ -270,13 +270,13 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   }
 
   /** Called from a worker when the history is read: continue on the event loop. */
-  void endReplay(String ch, PushHub.Replay replay) {
+  void endReplay(String ch, ChannelHistory.Replay replay) {
     channel
         .eventLoop()
         .execute(
             () -> {
               send(Frames.subscribed(ch, replay.recovered(), replay.lastOffset(), replay.epoch()));
-              for (PushHub.Entry e : replay.entries()) {
+              for (ChannelHistory.Entry e : replay.entries()) {
                 StreamOffset offset = StreamOffset.parse(e.offset());
                 if (channels.sent(ch, offset)) continue;
                 send(e.frame());
@@ -290,6 +290,18 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
                   deliverNow(ch, (StreamOffset) p[0], (ByteBuf) p[1]);
                 }
               }
+            });
+  }
+
+  /** Too many history reads are waiting: this client should come back a little later. */
+  void tryAgainLater(String ch) {
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              log.info("History of {} not read for {}: the readers are saturated", ch, channel);
+              error("busy", "the server is busy; reconnect shortly with your offsets");
+              closeWith(1013, "try again later");
             });
   }
 

@@ -126,6 +126,60 @@ class PushHistoryTest {
     assertThat(titles(again.ws, 1)).containsExactly("重置后二");
   }
 
+  @Test
+  void twoHundredResidentsComingBackAtOnceWhilePushesGoOnEachGetEveryMessageOnceInOrder()
+      throws Exception {
+    server = TestServer.start(dir);
+    String since = push(VILLAGE, "离线前");
+    int residents = 200;
+    int pushes = 20;
+    var pusher = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      List<TestServer.WsRecorder> back = new ArrayList<>();
+      var sending =
+          pusher.submit(
+              () -> {
+                for (int i = 0; i < pushes; i++) {
+                  var sent =
+                      server.postJson(
+                          "/api/v1/pushes",
+                          TestServer.ADMIN,
+                          Map.of(
+                              "areas",
+                              List.of(i % 2 == 0 ? VILLAGE : TOWN),
+                              "title",
+                              "第" + i,
+                              "body",
+                              ""));
+                  assertThat(sent.statusCode()).isEqualTo(202);
+                }
+                return null;
+              });
+      for (int r = 0; r < residents; r++) {
+        TestServer.WsRecorder ws = server.connect(null);
+        ws.send(
+            Map.of(
+                "op", "subscribe", "channels", List.of(CHANNEL), "since", Map.of(CHANNEL, since)));
+        back.add(ws);
+      }
+      sending.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < pushes; i++) expected.add("第" + i);
+      for (TestServer.WsRecorder ws : back) {
+        assertThat(ws.awaitType("subscribed", WAIT).get("recovered").asBoolean()).isTrue();
+        assertThat(titles(ws, pushes)).containsExactlyElementsOf(expected);
+      }
+      // Nothing more arrived on any of them: no duplicates.
+      push(VILLAGE, "探针");
+      for (TestServer.WsRecorder ws : back) {
+        assertThat(ws.awaitType("push", WAIT).at("/data/title").asText()).isEqualTo("探针");
+        ws.abort();
+      }
+    } finally {
+      pusher.shutdownNow();
+    }
+  }
+
   /** Pushes to one area; returns the offset it got in the village's channel. */
   private String push(String area, String title) throws Exception {
     TestServer.WsRecorder watcher = server.connect(null);

@@ -1,0 +1,168 @@
+package org.xiaolaba.server.push;
+
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.redis.RedisHandle;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.resps.StreamInfo;
+
+/**
+ * Reads what a subscriber missed from a channel's history, on threads of its own so that a
+ * reconnect storm neither starves the HTTP workers nor waits behind them. Reads only (one pipelined
+ * round trip, then the missed entries if any): ageing is done when messages are appended.
+ *
+ * <p>Identical reads are coalesced: the residents of one village coming back after an outage ask
+ * for the same channel from the same offset, and one read answers all who asked before it started.
+ * A subscriber never joins a read that has already started, since the message it registered for
+ * live delivery might have been appended just before it registered and after the read.
+ */
+final class ChannelHistory implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ChannelHistory.class);
+
+  /** Reads waiting at most; past it a subscriber is told to come back later (close 1013). */
+  static final int QUEUE = 20_000;
+
+  /** What a subscriber missed: whether it is recovered, the newest offset and the epoch, frames. */
+  record Replay(boolean recovered, String lastOffset, String epoch, List<Entry> entries) {}
+
+  /** One history entry: its offset and the frame that carries it. */
+  record Entry(String offset, String frame) {}
+
+  private record Key(String channel, String since, String epoch) {}
+
+  private final RedisHandle redis;
+  private final Clock clock;
+  private final Duration maxAge;
+  private final int maxLength;
+  private final ThreadPoolExecutor readers;
+  private final Map<Key, CompletableFuture<Replay>> queued = new ConcurrentHashMap<>();
+
+  ChannelHistory(RedisHandle redis, Clock clock, Duration maxAge, int maxLength, int threads) {
+    this.redis = redis;
+    this.clock = clock;
+    this.maxAge = maxAge;
+    this.maxLength = maxLength;
+    this.readers =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUE),
+            new DefaultThreadFactory("history", true));
+  }
+
+  String streamKey(String channel) {
+    return redis.key("stream:" + channel);
+  }
+
+  String epochKey(String channel) {
+    return redis.key("epoch:" + channel);
+  }
+
+  /** The oldest offset the history keeps by age, now. */
+  String oldestKept() {
+    return oldestKeptMillis() + "-0";
+  }
+
+  private long oldestKeptMillis() {
+    return Math.max(0, clock.millis() - maxAge.toMillis());
+  }
+
+  /**
+   * What was missed on {@code channel} after {@code since} ({@code null}: nothing to replay, just
+   * the newest offset and epoch). Completes exceptionally with {@link RejectedExecutionException}
+   * when too many reads are waiting.
+   */
+  CompletableFuture<Replay> missed(String channel, String since, String sinceEpoch) {
+    Key key = new Key(channel, since, sinceEpoch);
+    CompletableFuture<Replay> mine = new CompletableFuture<>();
+    CompletableFuture<Replay> waiting = queued.putIfAbsent(key, mine);
+    if (waiting != null) return waiting;
+    try {
+      readers.execute(
+          () -> {
+            // From here on nobody joins this read (see the class comment).
+            queued.remove(key, mine);
+            try {
+              mine.complete(read(channel, since, sinceEpoch));
+            } catch (RuntimeException e) {
+              log.warn("History of {} could not be read: {}", channel, e.toString());
+              mine.complete(new Replay(false, null, null, List.of()));
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      queued.remove(key, mine);
+      mine.completeExceptionally(e);
+    }
+    return mine;
+  }
+
+  private Replay read(String channel, String since, String sinceEpoch) {
+    String key = streamKey(channel);
+    Response<StreamInfo> infoReply;
+    Response<String> epochReply;
+    try (AbstractPipeline p = redis.client().pipelined()) {
+      infoReply = p.xinfoStream(key);
+      epochReply = p.get(epochKey(channel));
+      p.sync();
+    }
+    StreamInfo info;
+    try {
+      info = infoReply.get();
+    } catch (JedisDataException noSuchKey) {
+      info = null;
+    }
+    String epoch = epochReply.get();
+    String newest = info == null ? null : info.getLastGeneratedId().toString();
+    String lastOffset = info == null || info.getLastEntry() == null ? null : newest;
+    if (since == null) return new Replay(true, lastOffset, epoch, List.of());
+    StreamOffset from = StreamOffset.parse(since);
+    String why = null;
+    if (info == null || epoch == null) {
+      why = "the channel has no history now";
+    } else if (sinceEpoch != null && !sinceEpoch.equals(epoch)) {
+      why = "its history was reset (epoch " + sinceEpoch + " is now " + epoch + ")";
+    } else if (from.compareTo(StreamOffset.parse(newest)) > 0) {
+      why = "the offset is beyond the newest message (a history that no longer exists)";
+    } else if (from.compareTo(StreamOffset.parse(newest)) == 0) {
+      return new Replay(true, lastOffset, epoch, List.of());
+    } else if (from.millis() < oldestKeptMillis()) {
+      why = "the offset is older than the kept history (" + maxAge + ")";
+    } else if (info.getFirstEntry() == null
+        || from.compareTo(StreamOffset.parse(info.getFirstEntry().getID().toString())) < 0) {
+      why = "the offset is older than the kept history (" + maxLength + " messages)";
+    }
+    if (why != null) {
+      log.debug("Subscriber to {} from {} not recovered: {}", channel, since, why);
+      return new Replay(false, lastOffset, epoch, List.of());
+    }
+    List<Entry> entries = new ArrayList<>();
+    int count = (int) Math.max(1, Math.min(info.getLength(), 2L * maxLength));
+    for (StreamEntry e : redis.client().xrange(key, "(" + from, "+", count)) {
+      String offset = e.getID().toString();
+      entries.add(new Entry(offset, Frames.push(channel, offset, e.getFields().get("data"))));
+    }
+    return new Replay(true, lastOffset, epoch, entries);
+  }
+
+  @Override
+  public void close() {
+    readers.shutdownNow();
+  }
+}
