@@ -1,6 +1,9 @@
 package org.xiaolaba.server.push;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.xiaolaba.scheduler.PlayCommand;
@@ -10,6 +13,29 @@ import org.xiaolaba.server.http.Json;
 /** The server's WebSocket messages, built in one place so every node writes the same bytes. */
 final class Frames {
   private Frames() {}
+
+  /**
+   * A whole WebSocket text frame on the wire (header and payload; server frames are not masked),
+   * encoded once so that every subscriber of a broadcast is written the same bytes without a frame
+   * object or an encoder pass of its own.
+   */
+  static ByteBuf wireText(String text) {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    int n = payload.length;
+    int header = n < 126 ? 2 : n < 65536 ? 4 : 10;
+    ByteBuf out = Unpooled.buffer(header + n, header + n);
+    out.writeByte(0x81); // FIN, text
+    if (n < 126) {
+      out.writeByte(n);
+    } else if (n < 65536) {
+      out.writeByte(126);
+      out.writeShort(n);
+    } else {
+      out.writeByte(127);
+      out.writeLong(n);
+    }
+    return out.writeBytes(payload);
+  }
 
   /** A push as subscribers see it; {@code dataJson} is the stored payload, already JSON. */
   static String push(String channel, String offset, String dataJson) {

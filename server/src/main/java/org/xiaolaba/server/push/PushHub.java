@@ -439,7 +439,7 @@ public final class PushHub implements AutoCloseable {
     // Encoded once; every subscriber gets a view of the same bytes, on its own event loop.
     int delivered =
         subs.fanOut(
-            Unpooled.copiedBuffer(message.substring(c + 1), StandardCharsets.UTF_8),
+            Frames.wireText(message.substring(c + 1)),
             (s, frame) -> s.deliverInLoop(channel, parsed, frame));
     if (delivered == 0) return;
     counters.delivered(pushId, channel, offset, delivered);

@@ -310,7 +310,10 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     return channel.eventLoop();
   }
 
-  /** A live message, on this connection's event loop; takes ownership of {@code frame}. */
+  /**
+   * A live message, on this connection's event loop: {@code frame} is its whole wire frame ({@link
+   * Frames#wireText}), owned from here.
+   */
   void deliverInLoop(String ch, StreamOffset offset, ByteBuf frame) {
     ReplayState state = replaying == null ? null : replaying.get(ch);
     if (state != null) {
@@ -325,13 +328,14 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     deliverNow(ch, offset, frame);
   }
 
-  private void deliverNow(String ch, StreamOffset offset, ByteBuf frame) {
+  /** {@code wire} is a whole frame from {@link Frames#wireText}. */
+  private void deliverNow(String ch, StreamOffset offset, ByteBuf wire) {
     if (channels.sent(ch, offset)) {
-      frame.release(); // already sent during the replay
+      wire.release(); // already sent during the replay
       return;
     }
     channels.sentNow(ch, offset);
-    send(frame);
+    write(wire);
   }
 
   /**
@@ -361,18 +365,26 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       channel.eventLoop().execute(() -> send(text));
       return;
     }
+    write(new TextWebSocketFrame(text));
+  }
+
+  /**
+   * Writes a frame (or a whole frame's bytes) on the event loop; a connection past its outbound
+   * bound is closed (4008) instead.
+   */
+  private void write(io.netty.util.ReferenceCounted frame) {
     if (!channel.isActive()) {
-      text.release();
+      frame.release();
       return;
     }
     if (!channel.isWritable()) {
-      text.release();
+      frame.release();
       log.info(
           "Closing a slow WebSocket client {} (outbound buffer full)", channel.remoteAddress());
       closeWith(CLOSE_SLOW, "slow");
       return;
     }
-    channel.writeAndFlush(new TextWebSocketFrame(text), channel.voidPromise());
+    channel.writeAndFlush(frame, channel.voidPromise());
   }
 
   /** Closes with 1001 (going away); the future completes when the connection is closed. */
