@@ -91,7 +91,16 @@ public record Settings(
   /** Quartz cron expressions, in {@code timezone}: when bulletins are prepared and pushed. */
   public record BulletinTimes(String prepareCron, String pushCron) {}
 
-  public record Http(ByteSize maxJsonSize, int blockingThreads, int blockingQueueSize) {}
+  public record Http(
+      ByteSize maxJsonSize, int blockingThreads, int blockingQueueSize, Throttle throttle) {}
+
+  /**
+   * Per client address, per node: failed token checks, uploads and pushes allowed per minute (token
+   * buckets that refill evenly; 0 turns uploads or pushes off). Admin tokens skip the upload and
+   * push limits when {@code exemptAdmins}.
+   */
+  public record Throttle(
+      int authFailuresPerMinute, int uploadsPerMinute, int pushesPerMinute, boolean exemptAdmins) {}
 
   public record WebSocket(
       ByteSize maxFrameSize,

@@ -121,6 +121,10 @@ final class SettingsValidator {
     range("http.maxJsonSize", h.maxJsonSize().bytes(), 1024, 64L * 1024 * 1024);
     range("http.blockingThreads", h.blockingThreads(), 1, 1024);
     range("http.blockingQueueSize", h.blockingQueueSize(), 1, 1_000_000);
+    Settings.Throttle t = h.throttle();
+    range("http.throttle.authFailuresPerMinute", t.authFailuresPerMinute(), 1, 100_000);
+    range("http.throttle.uploadsPerMinute", t.uploadsPerMinute(), 0, 100_000);
+    range("http.throttle.pushesPerMinute", t.pushesPerMinute(), 0, 100_000);
 
     Settings.WebSocket w = s.websocket();
     range("websocket.maxFrameSize", w.maxFrameSize().bytes(), 125, 16L * 1024 * 1024);

@@ -157,11 +157,18 @@ class SettingsLoaderEnvironmentTest {
                 SettingsLoader.envName("http.blockingThreads"), "3",
                 SettingsLoader.envName("scheduler.nextRunsShown"), "7",
                 SettingsLoader.envName("websocket.maxOutboundBuffer"), "2MiB",
-                SettingsLoader.envName("redis.keyPrefix"), "test:"));
+                SettingsLoader.envName("redis.keyPrefix"), "test:",
+                SettingsLoader.envName("http.throttle.uploadsPerMinute"), "5",
+                SettingsLoader.envName("http.throttle.exemptAdmins"), "false"));
 
     assertThat(s.http().blockingThreads()).isEqualTo(3);
     assertThat(s.scheduler().nextRunsShown()).isEqualTo(7);
     assertThat(s.websocket().maxOutboundBuffer()).isEqualTo(ByteSize.ofMebibytes(2));
     assertThat(s.redis().keyPrefix()).isEqualTo("test:");
+    assertThat(SettingsLoader.envName("http.throttle.uploadsPerMinute"))
+        .isEqualTo("XIAOLABA_HTTP_THROTTLE_UPLOADS_PER_MINUTE");
+    assertThat(s.http().throttle().uploadsPerMinute()).isEqualTo(5);
+    assertThat(s.http().throttle().exemptAdmins()).isFalse();
+    assertThat(s.http().throttle().authFailuresPerMinute()).isEqualTo(10);
   }
 }

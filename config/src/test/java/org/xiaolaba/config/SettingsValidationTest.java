@@ -198,6 +198,15 @@ class SettingsValidationTest {
   }
 
   @Test
+  void aThrottleThatLetsNoFailedTokenThroughIsRefused() {
+    loadingEnv(Map.of("XIAOLABA_HTTP_THROTTLE_AUTH_FAILURES_PER_MINUTE", "0"))
+        .hasMessageContaining("'http.throttle.authFailuresPerMinute'")
+        .hasMessageContaining("expected 1 to 100000");
+    loadingEnv(Map.of("XIAOLABA_HTTP_THROTTLE_PUSHES_PER_MINUTE", "-1"))
+        .hasMessageContaining("'http.throttle.pushesPerMinute'");
+  }
+
+  @Test
   void aProfileChannelCountOtherThanMonoOrStereoIsRefused() {
     loadingEnv(Map.of("XIAOLABA_MEDIA_PROFILES_LOUDSPEAKER_CHANNELS", "6"))
         .hasMessageContaining("'media.profiles.loudspeaker.channels'")

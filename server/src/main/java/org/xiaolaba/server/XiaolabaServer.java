@@ -26,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -54,10 +55,13 @@ import org.xiaolaba.server.api.PushesApi;
 import org.xiaolaba.server.api.TerminalsApi;
 import org.xiaolaba.server.api.TokensApi;
 import org.xiaolaba.server.auth.AreaAccess;
+import org.xiaolaba.server.auth.RevokedTokenSockets;
 import org.xiaolaba.server.auth.TokenStore;
+import org.xiaolaba.server.http.ClientThrottle;
 import org.xiaolaba.server.http.HttpMetrics;
 import org.xiaolaba.server.http.HttpServerInitializer;
 import org.xiaolaba.server.http.HttpServices;
+import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
 import org.xiaolaba.server.push.PushHub;
 import org.xiaolaba.server.push.TerminalDispatcher;
@@ -81,6 +85,8 @@ public final class XiaolabaServer implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel serverChannel;
+  private final RevokedTokenSockets revocations;
+  private final List<Route> routes;
   private final Optional<String> generatedAdminToken;
 
   private XiaolabaServer(Builder b) {
@@ -94,6 +100,8 @@ public final class XiaolabaServer implements AutoCloseable {
     this.boss = b.boss;
     this.workers = b.workers;
     this.serverChannel = b.serverChannel;
+    this.revocations = b.revocations;
+    this.routes = b.routes;
     this.generatedAdminToken = b.generatedAdminToken;
   }
 
@@ -109,6 +117,8 @@ public final class XiaolabaServer implements AutoCloseable {
     EventLoopGroup boss;
     EventLoopGroup workers;
     Channel serverChannel;
+    RevokedTokenSockets revocations;
+    List<Route> routes = List.of();
     Optional<String> generatedAdminToken = Optional.empty();
   }
 
@@ -210,9 +220,14 @@ public final class XiaolabaServer implements AutoCloseable {
     new ItemsApi(items, access).register(router);
     new BulletinsApi(b.bulletins, access).register(router);
     new PushesApi(b.hub, b.clips, areas, access, presence).register(router);
-    new TerminalsApi(presence).register(router);
+    new TerminalsApi(presence, access).register(router);
     new org.xiaolaba.server.api.ClientSupportApi(clock).register(router);
 
+    b.revocations =
+        new RevokedTokenSockets(
+            b.redis, tokens, new WebSocketEndpoint(settings.websocket(), b.hub, presence));
+    b.revocations.start();
+    b.routes = router.routes();
     HttpServices services =
         new HttpServices(
             settings,
@@ -220,8 +235,9 @@ public final class XiaolabaServer implements AutoCloseable {
             tokens,
             b.blocking,
             b.clips.incomingDir(),
-            new WebSocketEndpoint(settings.websocket(), b.hub, presence),
-            new HttpMetrics(metrics));
+            b.revocations,
+            new HttpMetrics(metrics),
+            new ClientThrottle(settings.http().throttle(), clock));
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> channelType =
@@ -268,6 +284,11 @@ public final class XiaolabaServer implements AutoCloseable {
     return redis.uri();
   }
 
+  /** The route table this node serves (for tests that check every route). */
+  public List<Route> routes() {
+    return routes;
+  }
+
   public int port() {
     return ((InetSocketAddress) serverChannel.localAddress()).getPort();
   }
@@ -285,6 +306,7 @@ public final class XiaolabaServer implements AutoCloseable {
   public void close() {
     log.info("Shutting down: no new connections; closing WebSockets with 1001");
     if (serverChannel != null) serverChannel.close().syncUninterruptibly();
+    if (revocations != null) revocations.close();
     if (hub != null) hub.closeAll(java.time.Duration.ofSeconds(3));
     if (bulletins != null) bulletins.close();
     if (programs != null) programs.close();

@@ -61,6 +61,11 @@ public final class TestServer implements AutoCloseable {
     return server.port();
   }
 
+  /** Every route this server serves, as its router holds them. */
+  public List<org.xiaolaba.server.http.Route> routes() {
+    return server.routes();
+  }
+
   public java.util.Optional<String> generatedAdminToken() {
     return server.generatedAdminToken();
   }

@@ -22,6 +22,7 @@ import org.xiaolaba.scheduler.ProgramService;
 import org.xiaolaba.server.auth.Role;
 import org.xiaolaba.server.http.ApiRequest;
 import org.xiaolaba.server.http.ApiResponse;
+import org.xiaolaba.server.http.ClientThrottle;
 import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
 
@@ -45,8 +46,8 @@ public final class ClipsApi {
   public void register(Router router) {
     router
         .add(
-            Route.of(
-                HttpMethod.POST, "/api/v1/clips", Route.Body.UPLOAD, this::upload, Role.EDITOR))
+            Route.of(HttpMethod.POST, "/api/v1/clips", Route.Body.UPLOAD, this::upload, Role.EDITOR)
+                .throttled(ClientThrottle.Kind.UPLOAD))
         .add(
             Route.of(
                 HttpMethod.GET,

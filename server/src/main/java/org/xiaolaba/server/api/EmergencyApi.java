@@ -61,7 +61,9 @@ public final class EmergencyApi {
   }
 
   private ApiResponse get(ApiRequest r) {
-    return ApiResponse.ok(find(r.param("id")));
+    Emergency e = find(r.param("id"));
+    access.requireConcerns(r.principal(), e.areas(), "emergency " + e.id());
+    return ApiResponse.ok(e);
   }
 
   /** Calls it off; answers the emergency as it now stands ({@code cancelled}, or as it was). */

@@ -44,7 +44,7 @@ public final class ItemsApi {
                 HttpMethod.GET,
                 "/api/v1/items/{id}",
                 Route.Body.NONE,
-                r -> ApiResponse.ok(find(r)),
+                this::get,
                 Role.EDITOR,
                 Role.BROADCASTER))
         .add(
@@ -93,7 +93,14 @@ public final class ItemsApi {
     }
     String area = r.queryParam("area").orElse(null);
     ItemState state = r.queryParam("state").map(ItemsApi::state).orElse(null);
-    return ApiResponse.ok(items.list(date, area, state));
+    return ApiResponse.ok(
+        access.visible(r.principal(), items.list(date, area, state), Item::areas));
+  }
+
+  private ApiResponse get(ApiRequest r) {
+    Item item = find(r);
+    access.requireConcerns(r.principal(), item.areas(), "item " + item.id());
+    return ApiResponse.ok(item);
   }
 
   private static ItemState state(String text) {

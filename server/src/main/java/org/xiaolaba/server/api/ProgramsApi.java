@@ -91,12 +91,18 @@ public final class ProgramsApi {
   }
 
   private ApiResponse list(ApiRequest r) {
-    List<Program> all = programs.list();
-    return ApiResponse.ok(all);
+    return ApiResponse.ok(access.visible(r.principal(), programs.list(), Program::areas));
   }
 
   private ApiResponse get(ApiRequest r) {
-    return ApiResponse.ok(find(r.param("id")));
+    return ApiResponse.ok(readable(r));
+  }
+
+  /** The program, when it concerns the caller's areas. */
+  private Program readable(ApiRequest r) {
+    Program p = find(r.param("id"));
+    access.requireConcerns(r.principal(), p.areas(), "program " + p.id());
+    return p;
   }
 
   private ApiResponse delete(ApiRequest r) {
@@ -107,7 +113,7 @@ public final class ProgramsApi {
   }
 
   private ApiResponse runs(ApiRequest r) {
-    return ApiResponse.ok(programs.runs(find(r.param("id")).id()));
+    return ApiResponse.ok(programs.runs(readable(r).id()));
   }
 
   /** An area's day log: JSON, or CSV with {@code Accept: text/csv} or {@code format=csv}. */

@@ -3,6 +3,8 @@ package org.xiaolaba.server.api;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.errors.InvalidInputException;
@@ -15,9 +17,11 @@ import org.xiaolaba.server.auth.AreaAccess;
 import org.xiaolaba.server.auth.Role;
 import org.xiaolaba.server.http.ApiRequest;
 import org.xiaolaba.server.http.ApiResponse;
+import org.xiaolaba.server.http.ClientThrottle;
 import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
 import org.xiaolaba.server.push.PushHub;
+import org.xiaolaba.server.push.PushReport;
 import org.xiaolaba.server.push.PushRequest;
 import org.xiaolaba.server.push.TerminalPresence;
 
@@ -45,7 +49,8 @@ public final class PushesApi {
   public void register(Router router) {
     router
         .add(
-            Route.of(HttpMethod.POST, "/api/v1/pushes", Route.Body.JSON, this::create, Role.EDITOR))
+            Route.of(HttpMethod.POST, "/api/v1/pushes", Route.Body.JSON, this::create, Role.EDITOR)
+                .throttled(ClientThrottle.Kind.PUSH))
         .add(
             Route.of(
                 HttpMethod.GET, "/api/v1/pushes/{id}", Route.Body.NONE, this::get, Role.EDITOR));
@@ -92,7 +97,13 @@ public final class PushesApi {
 
   private ApiResponse get(ApiRequest r) {
     String id = r.param("id");
-    return ApiResponse.ok(
-        hub.report(id).orElseThrow(() -> new NotFoundException("no push with id '" + id + "'")));
+    PushReport report =
+        hub.report(id).orElseThrow(() -> new NotFoundException("no push with id '" + id + "'"));
+    List<String> reached = new ArrayList<>(report.areas());
+    for (String terminal : report.terminals()) {
+      presence.find(terminal).ifPresent(t -> reached.addAll(t.areas()));
+    }
+    access.requireConcerns(r.principal(), reached, "push " + id);
+    return ApiResponse.ok(report);
   }
 }

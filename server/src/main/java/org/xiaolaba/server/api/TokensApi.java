@@ -2,11 +2,15 @@ package org.xiaolaba.server.api;
 
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.xiaolaba.config.AreaTree;
+import org.xiaolaba.config.errors.ConflictException;
 import org.xiaolaba.config.errors.InvalidInputException;
+import org.xiaolaba.config.errors.NotFoundException;
+import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
 import org.xiaolaba.server.auth.TokenStore;
 import org.xiaolaba.server.http.ApiRequest;
@@ -14,7 +18,10 @@ import org.xiaolaba.server.http.ApiResponse;
 import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
 
-/** Admins hand out tokens for editors, broadcasters and terminals. */
+/**
+ * Admins hand out tokens for editors, broadcasters and terminals, list them (never their secrets)
+ * and revoke them.
+ */
 public final class TokensApi {
   private final TokenStore tokens;
   private final AreaTree areas;
@@ -28,7 +35,38 @@ public final class TokensApi {
   }
 
   public void register(Router router) {
-    router.add(Route.of(HttpMethod.POST, "/api/v1/tokens", Route.Body.JSON, this::create));
+    router
+        .add(Route.of(HttpMethod.POST, "/api/v1/tokens", Route.Body.JSON, this::create))
+        .add(Route.of(HttpMethod.GET, "/api/v1/tokens", Route.Body.NONE, this::list))
+        .add(Route.of(HttpMethod.DELETE, "/api/v1/tokens/{id}", Route.Body.NONE, this::revoke));
+  }
+
+  private ApiResponse list(ApiRequest r) {
+    return ApiResponse.ok(
+        tokens.list().stream().map(l -> describe(l.principal(), l.lastUsedAt())).toList());
+  }
+
+  private ApiResponse revoke(ApiRequest r) {
+    String id = r.param("id");
+    if (TokenStore.BOOTSTRAP_ID.equals(id)) {
+      throw new ConflictException(
+          "the bootstrap admin token comes from the configuration; change admin.token"
+              + " (XIAOLABA_ADMIN_TOKEN) and restart to replace it",
+          List.of(id));
+    }
+    if (!tokens.revoke(id)) throw new NotFoundException("no token with id '" + id + "'");
+    return ApiResponse.empty(HttpResponseStatus.NO_CONTENT);
+  }
+
+  private static Map<String, Object> describe(Principal p, Instant lastUsedAt) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", p.id());
+    body.put("role", p.role());
+    body.put("name", p.name());
+    body.put("areas", p.areas());
+    body.put("createdAt", p.createdAt());
+    if (lastUsedAt != null) body.put("lastUsedAt", lastUsedAt);
+    return body;
   }
 
   private ApiResponse create(ApiRequest r) {
@@ -47,11 +85,7 @@ public final class TokensApi {
     TokenStore.Issued issued = tokens.create(req.role(), req.name().trim(), req.areas());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("token", issued.token());
-    body.put("id", issued.principal().id());
-    body.put("role", issued.principal().role());
-    body.put("name", issued.principal().name());
-    body.put("areas", issued.principal().areas());
-    body.put("createdAt", issued.principal().createdAt());
+    body.putAll(describe(issued.principal(), null));
     return ApiResponse.json(HttpResponseStatus.CREATED, body);
   }
 }

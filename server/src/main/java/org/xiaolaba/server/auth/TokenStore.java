@@ -6,10 +6,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.redis.RedisHandle;
@@ -18,15 +23,39 @@ import redis.clients.jedis.params.SetParams;
 
 /**
  * API tokens: 256 random bits, handed out once and stored only as SHA-256 hashes in Redis, so a
- * copy of the database does not leak working tokens.
+ * copy of the database does not leak working tokens. An index by id lists them (without secrets)
+ * and revokes them: every node looks each token up in Redis on every request, so a revoked token
+ * fails at once everywhere; a message on {@link #revokedChannel()} tells nodes to close its open
+ * WebSockets.
  */
 public final class TokenStore {
   private static final Logger log = LoggerFactory.getLogger(TokenStore.class);
   private static final SecureRandom RANDOM = new SecureRandom();
-  static final String BOOTSTRAP_ID = "admin";
+
+  /** The id of the admin token from the configuration (or generated on the first start). */
+  public static final String BOOTSTRAP_ID = "admin";
+
+  /** Last use is written at most this often per token and node: reads stay reads. */
+  private static final long TOUCH_EVERY_MILLIS = 60_000;
+
+  /**
+   * KEYS: the id index, the last-use hash, the revocation channel. ARGV: the id, the key prefix of
+   * token records. Removes the record, its index entry and last use together, then announces it.
+   */
+  private static final String REVOKE =
+      """
+      local hash = redis.call('HGET', KEYS[1], ARGV[1])
+      if not hash then return 0 end
+      redis.call('DEL', ARGV[2] .. hash)
+      redis.call('HDEL', KEYS[1], ARGV[1])
+      redis.call('HDEL', KEYS[2], ARGV[1])
+      redis.call('PUBLISH', KEYS[3], ARGV[1])
+      return 1
+      """;
 
   private final RedisHandle redis;
   private final Clock clock;
+  private final Map<String, Long> lastTouched = new ConcurrentHashMap<>();
 
   public TokenStore(RedisHandle redis, Clock clock) {
     this.redis = redis;
@@ -36,23 +65,89 @@ public final class TokenStore {
   /** A token and the record stored for it. */
   public record Issued(String token, Principal principal) {}
 
+  /** A token as listed: never its secret nor its hash. */
+  public record Listed(Principal principal, Instant lastUsedAt) {}
+
   public Issued create(Role role, String name, List<String> areas) {
     String token = newSecret();
     Principal p = new Principal(newId(), role, name, List.copyOf(areas), clock.instant());
     store(token, p);
-    redis.client().sadd(redis.key("tokens"), p.id());
     return new Issued(token, p);
   }
 
   /** The principal for a presented token, if it is known. */
   public Optional<Principal> lookup(String token) {
     if (token == null || token.isBlank() || token.length() > 256) return Optional.empty();
-    String json = redis.client().get(redis.key("token:" + hash(token)));
+    String hash = hash(token);
+    Optional<Principal> p = read(hash, redis.client().get(recordKey(hash)));
+    p.ifPresent(this::touch);
+    return p;
+  }
+
+  /** Every token, oldest first. */
+  public List<Listed> list() {
+    Map<String, String> index = redis.client().hgetAll(indexKey());
+    Map<String, String> used = redis.client().hgetAll(lastUsedKey());
+    List<String> hashes = new ArrayList<>(index.values());
+    List<Listed> out = new ArrayList<>();
+    if (hashes.isEmpty()) return out;
+    List<String> records =
+        redis.client().mget(hashes.stream().map(this::recordKey).toArray(String[]::new));
+    for (int i = 0; i < hashes.size(); i++) {
+      read(hashes.get(i), records.get(i))
+          .ifPresent(
+              p -> {
+                String millis = used.get(p.id());
+                out.add(
+                    new Listed(
+                        p, millis == null ? null : Instant.ofEpochMilli(Long.parseLong(millis))));
+              });
+    }
+    out.sort(
+        Comparator.comparing((Listed l) -> l.principal().createdAt())
+            .thenComparing(l -> l.principal().id()));
+    return out;
+  }
+
+  /** Whether a token with this id exists. */
+  public boolean exists(String id) {
+    return redis.client().hexists(indexKey(), id);
+  }
+
+  /** Revokes a token: from now on it is unknown on every node. False when no token has this id. */
+  public boolean revoke(String id) {
+    Object removed =
+        redis
+            .client()
+            .eval(
+                REVOKE,
+                List.of(indexKey(), lastUsedKey(), revokedChannel()),
+                List.of(id, redis.key("token:")));
+    lastTouched.remove(id);
+    boolean done = Long.valueOf(1).equals(removed);
+    if (done) log.info("Token {} revoked; its requests now get 401 and its WebSockets close", id);
+    return done;
+  }
+
+  /** The pub/sub channel on which revoked tokens' ids are announced. */
+  public String revokedChannel() {
+    return redis.key("tokens:revoked");
+  }
+
+  private void touch(Principal p) {
+    long now = clock.millis();
+    Long before = lastTouched.get(p.id());
+    if (before != null && now - before < TOUCH_EVERY_MILLIS) return;
+    lastTouched.put(p.id(), now);
+    redis.client().hset(lastUsedKey(), p.id(), Long.toString(now));
+  }
+
+  private Optional<Principal> read(String hash, String json) {
     if (json == null) return Optional.empty();
     try {
       return Optional.of(Json.MAPPER.readValue(json, Principal.class));
     } catch (JsonProcessingException e) {
-      log.error("Token record {} is unreadable; treating the token as unknown", hash(token), e);
+      log.error("Token record {} is unreadable; treating the token as unknown", hash, e);
       return Optional.empty();
     }
   }
@@ -71,7 +166,7 @@ public final class TokenStore {
       String previous = redis.client().getSet(marker, hash);
       if (previous != null && !previous.equals(hash)) {
         // The configured token changed: the old one must stop working.
-        redis.client().del(redis.key("token:" + previous));
+        redis.client().del(recordKey(previous));
         log.info("The configured admin token changed; the previous admin token no longer works");
       }
       store(configuredToken, admin);
@@ -81,6 +176,8 @@ public final class TokenStore {
     String token = newSecret();
     String claimed = redis.client().set(marker, hash(token), SetParams.setParams().nx());
     if (!"OK".equals(claimed)) {
+      String existing = redis.client().get(marker);
+      if (existing != null) redis.client().hsetnx(indexKey(), BOOTSTRAP_ID, existing);
       log.info(
           "An admin token exists from an earlier start (stored only hashed); "
               + "set XIAOLABA_ADMIN_TOKEN to choose a new one");
@@ -91,11 +188,25 @@ public final class TokenStore {
   }
 
   private void store(String token, Principal p) {
+    String hash = hash(token);
     try {
-      redis.client().set(redis.key("token:" + hash(token)), Json.MAPPER.writeValueAsString(p));
+      redis.client().set(recordKey(hash), Json.MAPPER.writeValueAsString(p));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+    redis.client().hset(indexKey(), p.id(), hash);
+  }
+
+  private String recordKey(String hash) {
+    return redis.key("token:" + hash);
+  }
+
+  private String indexKey() {
+    return redis.key("tokens:index");
+  }
+
+  private String lastUsedKey() {
+    return redis.key("tokens:lastUsed");
   }
 
   static String newSecret() {

@@ -153,6 +153,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
           false);
       return;
     }
+    if (tooManyFailures(ctx, false)) return;
     authorize(
         ctx,
         token.get(),
@@ -174,11 +175,36 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
                     + " "
                     + route.pattern(),
                 false);
+          } else if (route.throttle() != null && throttled(ctx, route, p)) {
+            return;
           } else {
             principal = p;
             beginBody(ctx);
           }
         });
+  }
+
+  /** Answers 429 when this address failed too many token checks lately; true if it did. */
+  private boolean tooManyFailures(ChannelHandlerContext ctx, boolean close) {
+    ClientThrottle throttle = services.throttle();
+    String address = remoteAddress(ctx);
+    long wait = throttle.waitFor(ClientThrottle.Kind.AUTH_FAILURE, address);
+    if (wait == 0) return false;
+    tooMany(ctx, wait, throttle.refusal(ClientThrottle.Kind.AUTH_FAILURE, address), close);
+    return true;
+  }
+
+  /** Counts this call against the route's limit for its address; true if it was refused. */
+  private boolean throttled(ChannelHandlerContext ctx, Route route, Principal p) {
+    ClientThrottle throttle = services.throttle();
+    if (!throttle.applies(p)) return false;
+    String address = remoteAddress(ctx);
+    long wait = throttle.take(route.throttle(), address);
+    if (wait == 0) return false;
+    // An upload's body may be large: close rather than read it to the end.
+    tooMany(
+        ctx, wait, throttle.refusal(route.throttle(), address), route.body() == Route.Body.UPLOAD);
+    return true;
   }
 
   private long bodyLimit(Route route) {
@@ -202,6 +228,11 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
                 Principal p;
                 try {
                   p = services.tokens().lookup(token).orElse(null);
+                  if (p == null) {
+                    services
+                        .throttle()
+                        .record(ClientThrottle.Kind.AUTH_FAILURE, remoteAddress(ctx));
+                  }
                 } catch (RuntimeException e) {
                   ctx.executor().execute(() -> fail(ctx, e));
                   return;
@@ -397,6 +428,19 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
   private void reject(
       ChannelHandlerContext ctx, HttpResponseStatus status, String detail, boolean close) {
+    reject(ctx, ApiResponse.problem(Problem.of(status, detail)), close);
+  }
+
+  private void tooMany(
+      ChannelHandlerContext ctx, long retryAfterSeconds, String detail, boolean close) {
+    reject(
+        ctx,
+        ApiResponse.problem(Problem.of(HttpResponseStatus.TOO_MANY_REQUESTS, detail))
+            .header(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds),
+        close);
+  }
+
+  private void reject(ChannelHandlerContext ctx, ApiResponse response, boolean close) {
     closeAfterResponse |= close;
     state = State.DISCARDING;
     for (HttpContent c : earlyContent) {
@@ -405,7 +449,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     }
     earlyContent.clear();
     String route = match == null ? "unmatched" : match.route().pattern();
-    respond(ctx, route, ApiResponse.problem(Problem.of(status, detail)));
+    respond(ctx, route, response);
   }
 
   /** Writes a response from any thread; then reads the next request or closes. */
@@ -515,6 +559,10 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     if (token == null || token.isEmpty() || token.get(0).isBlank()) {
       state = State.UPGRADING;
       services.webSocket().upgrade(ctx, full, null);
+      return;
+    }
+    if (tooManyFailures(ctx, true)) {
+      full.release();
       return;
     }
     authorize(

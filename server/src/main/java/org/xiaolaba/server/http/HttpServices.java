@@ -6,7 +6,8 @@ import org.xiaolaba.config.Settings;
 import org.xiaolaba.server.auth.TokenStore;
 
 /**
- * What every HTTP connection shares: the limits, the route table, auth and the blocking workers.
+ * What every HTTP connection shares: the limits, the route table, auth, the per-address throttle
+ * and the blocking workers.
  */
 public record HttpServices(
     Settings settings,
@@ -15,4 +16,5 @@ public record HttpServices(
     ExecutorService blocking,
     Path incomingDir,
     WebSocketUpgrade webSocket,
-    HttpMetrics metrics) {}
+    HttpMetrics metrics,
+    ClientThrottle throttle) {}

@@ -7,10 +7,20 @@ import org.xiaolaba.server.auth.Role;
 
 /**
  * One entry of the route table: method, path pattern ({@code /api/v1/clips/{id}}), how its body is
- * received, which roles may call it (empty: anyone, no token needed) and the handler.
+ * received, which roles may call it (empty: anyone, no token needed), the handler, and what each
+ * call counts against its client address ({@code null}: nothing).
  */
 public record Route(
-    HttpMethod method, String pattern, Body body, Set<Role> roles, Handler handler) {
+    HttpMethod method,
+    String pattern,
+    Body body,
+    Set<Role> roles,
+    Handler handler,
+    ClientThrottle.Kind throttle) {
+
+  public Route(HttpMethod method, String pattern, Body body, Set<Role> roles, Handler handler) {
+    this(method, pattern, body, roles, handler, null);
+  }
 
   /** How the request body is taken in. */
   public enum Body {
@@ -37,6 +47,11 @@ public record Route(
     EnumSet<Role> set = EnumSet.of(Role.ADMIN);
     set.addAll(Set.of(roles));
     return new Route(method, pattern, body, set, handler);
+  }
+
+  /** This route with each call counted against its client's {@code kind} limit. */
+  public Route throttled(ClientThrottle.Kind kind) {
+    return new Route(method, pattern, body, roles, handler, kind);
   }
 
   public boolean isPublic() {

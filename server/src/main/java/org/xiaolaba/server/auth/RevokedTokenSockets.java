@@ -1,0 +1,102 @@
+package org.xiaolaba.server.auth;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.redis.RedisHandle;
+import org.xiaolaba.config.redis.RedisSubscription;
+import org.xiaolaba.server.http.WebSocketUpgrade;
+
+/**
+ * Closes the open WebSockets of a token once it is revoked, on every node: wraps the WebSocket
+ * endpoint to remember which token each connection came with, and listens for the ids that {@link
+ * TokenStore#revoke} announces. After a lost Redis subscription it checks every token it holds
+ * sockets for, so a revocation announced meanwhile is not missed.
+ */
+public final class RevokedTokenSockets implements WebSocketUpgrade, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RevokedTokenSockets.class);
+
+  /** Policy violation: the client should not reconnect with the same token. */
+  static final int CLOSE_CODE = 1008;
+
+  private final WebSocketUpgrade endpoint;
+  private final TokenStore tokens;
+  private final Map<String, Set<Channel>> byToken = new ConcurrentHashMap<>();
+  private final RedisSubscription subscription;
+
+  public RevokedTokenSockets(RedisHandle redis, TokenStore tokens, WebSocketUpgrade endpoint) {
+    this.endpoint = endpoint;
+    this.tokens = tokens;
+    this.subscription =
+        new RedisSubscription(
+            redis,
+            "token-revocations",
+            Map.of(tokens.revokedChannel(), this::closeSocketsOf),
+            this::recheckAll);
+  }
+
+  public void start() {
+    if (!subscription.start(Duration.ofSeconds(10))) {
+      log.warn("Not yet subscribed to token revocations after 10 s; it keeps trying");
+    }
+  }
+
+  @Override
+  public String admit(Channel channel) {
+    return endpoint.admit(channel);
+  }
+
+  @Override
+  public void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, Principal principal) {
+    if (principal != null) {
+      Channel ch = ctx.channel();
+      byToken.computeIfAbsent(principal.id(), k -> ConcurrentHashMap.newKeySet()).add(ch);
+      ch.closeFuture().addListener(f -> forget(principal.id(), ch));
+    }
+    endpoint.upgrade(ctx, request, principal);
+  }
+
+  /** Open WebSockets of this node that came with a token. */
+  public int tracked() {
+    return byToken.values().stream().mapToInt(Set::size).sum();
+  }
+
+  private void forget(String tokenId, Channel ch) {
+    byToken.computeIfPresent(
+        tokenId,
+        (k, set) -> {
+          set.remove(ch);
+          return set.isEmpty() ? null : set;
+        });
+  }
+
+  private void closeSocketsOf(String tokenId) {
+    Set<Channel> open = byToken.remove(tokenId);
+    if (open == null) return;
+    log.info("Closing {} WebSocket(s) of revoked token {}", open.size(), tokenId);
+    for (Channel ch : open) {
+      ch.writeAndFlush(new CloseWebSocketFrame(CLOSE_CODE, "token revoked"))
+          .addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void recheckAll() {
+    for (String id : List.copyOf(byToken.keySet())) {
+      if (!tokens.exists(id)) closeSocketsOf(id);
+    }
+  }
+
+  @Override
+  public void close() {
+    subscription.close();
+  }
+}
