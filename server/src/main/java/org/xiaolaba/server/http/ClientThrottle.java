@@ -108,7 +108,8 @@ public final class ClientThrottle {
         return 0;
       }
       if (take && !onlyIfLeft) b.tokens = 0;
-      return (long) Math.ceil((1 - b.tokens) / perMilli / 1000.0);
+      long waitMillis = Math.round((1 - b.tokens) / perMilli);
+      return Math.max(1, (waitMillis + 999) / 1000);
     }
   }
 
