@@ -23,7 +23,8 @@ final class Frames {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
     int n = payload.length;
     int header = n < 126 ? 2 : n < 65536 ? 4 : 10;
-    ByteBuf out = Unpooled.buffer(header + n, header + n);
+    // Direct memory: the socket writes it as it is, with no copy per subscriber.
+    ByteBuf out = Unpooled.directBuffer(header + n, header + n);
     out.writeByte(0x81); // FIN, text
     if (n < 126) {
       out.writeByte(n);

@@ -125,6 +125,8 @@ public final class PushBench implements Callable<Integer> {
     }
     if (nodes <= 0) nodes = Math.max(1, (connections + perProcess - 1) / perProcess);
     if (workers <= 0) workers = nodes;
+    // Nodes run in their own directories: every path handed to them must be absolute.
+    work = work.toAbsolutePath();
     deleteTree(work);
     Files.createDirectories(work);
     Instant began = Instant.now();
