@@ -39,6 +39,11 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   /** How long a close frame may wait behind a full queue, at most. */
   static final java.time.Duration MAX_CLOSE_GRACE = java.time.Duration.ofSeconds(10);
 
+  /** The application ping as /client.js sends it, and its answer. */
+  private static final String PING = "{\"op\":\"ping\"}";
+
+  private static final String PONG = Frames.write(Map.of("type", "pong"));
+
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}:\\d{1,15}");
 
   private final PushHub hub;
@@ -155,6 +160,11 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   }
 
   private void onText(String text) {
+    if (PING.equals(text)) {
+      // What every app sends every 25 s: answered without parsing or building JSON.
+      send(PONG);
+      return;
+    }
     JsonNode msg;
     try {
       msg = Json.MAPPER.readTree(text);

@@ -81,6 +81,16 @@ class PushHeartbeatTest {
   }
 
   @Test
+  void theApplicationPingIsAnsweredWithPongHoweverItIsSpaced() throws Exception {
+    start();
+    TestServer.WsRecorder app = server.connect(null);
+    app.send("{\"op\":\"ping\"}");
+    assertThat(app.awaitType("pong", Duration.ofSeconds(5))).isNotNull();
+    app.send("{ \"op\" : \"ping\" }");
+    assertThat(app.awaitType("pong", Duration.ofSeconds(5))).isNotNull();
+  }
+
+  @Test
   void aClientThatAnswersNothingIsClosedAfterTheIdleTimeout() throws Exception {
     start();
     try (Socket mute = new Socket()) {
