@@ -222,6 +222,7 @@ public final class XiaolabaServer implements AutoCloseable {
     new PushesApi(b.hub, b.clips, areas, access, presence).register(router);
     new TerminalsApi(presence, access).register(router);
     new org.xiaolaba.server.api.ClientSupportApi(clock).register(router);
+    new org.xiaolaba.server.api.ConsoleApi().register(router);
 
     b.revocations =
         new RevokedTokenSockets(

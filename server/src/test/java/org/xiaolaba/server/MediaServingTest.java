@@ -3,9 +3,6 @@ package org.xiaolaba.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -122,20 +119,7 @@ class MediaServingTest {
           "/media/..",
           "/media/nothing.mp3"
         }) {
-      assertThat(rawStatus(path)).as(path).isIn(404, 400);
-    }
-  }
-
-  private static int rawStatus(String path) throws Exception {
-    try (Socket s = new Socket("127.0.0.1", server.port())) {
-      s.setSoTimeout(5000);
-      OutputStream out = s.getOutputStream();
-      out.write(
-          ("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
-      InputStream in = s.getInputStream();
-      String line = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
-      return Integer.parseInt(line.substring(9, 12));
+      assertThat(server.rawGetStatus(path)).as(path).isIn(404, 400);
     }
   }
 }

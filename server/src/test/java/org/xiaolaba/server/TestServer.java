@@ -109,6 +109,23 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The status of a GET of {@code path} written byte for byte on a socket: the JDK client would
+   * normalise or refuse paths like {@code /console/../x} before sending them.
+   */
+  public int rawGetStatus(String path) throws IOException {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port())) {
+      s.setSoTimeout(5000);
+      s.getOutputStream()
+          .write(
+              ("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String line =
+          new String(s.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII);
+      return Integer.parseInt(line.substring(9, 12));
+    }
+  }
+
   public HttpRequest.Builder request(String path, String token) {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
     if (token != null) b.header("Authorization", "Bearer " + token);

@@ -13,12 +13,11 @@ import org.xiaolaba.server.http.ApiResponse;
 import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
 
-/** Operations: liveness, readiness, metrics, the OpenAPI document and the console page. */
+/** Operations: liveness, readiness, metrics and the OpenAPI document. */
 public final class OpsApi {
   private final PrometheusMeterRegistry metrics;
   private final Map<String, BooleanSupplier> readiness;
   private final byte[] openApi = resource("/openapi.json");
-  private final byte[] console = resource("/console/index.html");
 
   /** {@code readiness}: each dependency's name and a quick check of whether it works. */
   public OpsApi(PrometheusMeterRegistry metrics, Map<String, BooleanSupplier> readiness) {
@@ -47,13 +46,7 @@ public final class OpsApi {
                 "/api/openapi.json",
                 r ->
                     ApiResponse.bytes(
-                        HttpResponseStatus.OK, "application/json; charset=utf-8", openApi)))
-        .add(
-            Route.publicRoute(
-                HttpMethod.GET,
-                "/",
-                r ->
-                    ApiResponse.bytes(HttpResponseStatus.OK, "text/html; charset=utf-8", console)));
+                        HttpResponseStatus.OK, "application/json; charset=utf-8", openApi)));
   }
 
   private ApiResponse ready() {

@@ -1,0 +1,131 @@
+// Starts the server jar on a free port with a temp data dir and a known admin token, and a headless
+// Debian chromium driven by playwright-core; stops both at the end.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, "..");
+export const SHOTS = path.join(ROOT, "screenshots");
+const JAR = process.env.XIAOLABA_JAR || path.resolve(ROOT, "..", "server", "target", "xiaolaba-server.jar");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+export const ADMIN = "console-test-admin-token-0123456789";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(base, child, log, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}; see ${log}`);
+    try {
+      const res = await fetch(`${base}/readyz`);
+      if (res.ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`server not ready after ${ms} ms; see ${log}`);
+}
+
+/** The server and browser of one test run, with helpers for the API and screenshots. */
+export async function startAll() {
+  if (!fs.existsSync(JAR)) throw new Error(`${JAR} is missing: run mvn verify (or mvn -DskipTests package) first`);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "xiaolaba-console-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const log = path.join(SHOTS, "server.log");
+  const out = fs.openSync(log, "w");
+  const child = spawn("java", ["-jar", JAR], {
+    env: { ...process.env, XIAOLABA_PORT: String(port), XIAOLABA_DATA_DIR: dataDir, XIAOLABA_ADMIN_TOKEN: ADMIN },
+    stdio: ["ignore", out, out],
+  });
+  const stopServer = () => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const force = setTimeout(() => child.kill("SIGKILL"), 20000);
+    child.once("exit", () => { clearTimeout(force); resolve(); });
+    child.kill("SIGTERM");
+  });
+  try {
+    await waitReady(base, child, log, 120000);
+  } catch (e) {
+    await stopServer();
+    throw e;
+  }
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "xiaolaba-chromium-"));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    baseURL: base,
+    viewport: { width: 412, height: 915 }, // a phone: most broadcasters use one
+    locale: "zh-CN",
+    timezoneId: "Asia/Shanghai",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  browser.setDefaultTimeout(15000);
+  let shot = 0;
+  return {
+    base,
+    browser,
+    /** Calls the API as the admin (or a given token); resolves with the JSON body. */
+    async api(method, p, body, token = ADMIN) {
+      const res = await fetch(base + p, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const json = await res.json().catch(() => null);
+      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    },
+    /** Saves a full-page screenshot named by step, numbered in the order taken. */
+    async screenshot(page, name) {
+      shot += 1;
+      await page.screenshot({ path: path.join(SHOTS, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true });
+    },
+    async stop() {
+      await browser.close().catch(() => {});
+      await stopServer();
+      fs.rmSync(profile, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A WAV file of a sine tone: 16-bit mono PCM, written byte by byte. */
+export function sineWav(file, seconds = 3, hz = 440, rate = 44100) {
+  const samples = Math.round(seconds * rate);
+  const buf = Buffer.alloc(44 + samples * 2);
+  buf.write("RIFF", 0, "ascii");
+  buf.writeUInt32LE(36 + samples * 2, 4);
+  buf.write("WAVE", 8, "ascii");
+  buf.write("fmt ", 12, "ascii");
+  buf.writeUInt32LE(16, 16); // fmt chunk size
+  buf.writeUInt16LE(1, 20); // PCM
+  buf.writeUInt16LE(1, 22); // mono
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28); // byte rate
+  buf.writeUInt16LE(2, 32); // block align
+  buf.writeUInt16LE(16, 34); // bits per sample
+  buf.write("data", 36, "ascii");
+  buf.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) {
+    buf.writeInt16LE(Math.round(Math.sin((2 * Math.PI * hz * i) / rate) * 0.5 * 32767), 44 + i * 2);
+  }
+  fs.writeFileSync(file, buf);
+  return file;
+}

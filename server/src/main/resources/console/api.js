@@ -1,0 +1,155 @@
+// The console's view of the HTTP API: the token, JSON calls, uploads with progress, the area tree
+// and a clip channel over the WebSocket.
+
+const TOKEN_KEY = "xiaolaba.console.token";
+const CLIPS_KEY = "xiaolaba.console.clips";
+
+export function token() {
+  return localStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(value) {
+  if (value) localStorage.setItem(TOKEN_KEY, value);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+/** An answer other than 2xx: the problem document's fields, and a Chinese explanation if known. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || `HTTP ${status}`);
+    this.status = status;
+    this.detail = problem.detail;
+    this.field = problem.field;
+    this.conflicts = problem.conflicts || [];
+    this.explanation = explain(status, problem.detail || "");
+  }
+}
+
+/** Chinese for the server's English details that users meet most. */
+function explain(status, detail) {
+  const area = detail.match(/covers \[(.*)\], not area (\d+)/);
+  if (status === 403 && area) {
+    return `此令牌只管辖 ${names(area[1].split(/,\s*/))}，不能操作 ${names([area[2]])}`;
+  }
+  if (status === 403) return "此令牌的角色不能做这件事";
+  if (status === 409 && /conflict/i.test(detail)) return "与已有节目的播出时间冲突";
+  return "";
+}
+
+function names(codes) {
+  return codes.map((c) => (areaIndex.get(c)?.name ? `${areaIndex.get(c).name}（${c}）` : c)).join("、");
+}
+
+/** Calls the API; resolves with the parsed JSON (or null for 204), rejects with ApiError. */
+export async function api(method, path, body) {
+  const headers = {};
+  const t = token();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, { detail: e.message });
+  }
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = { detail: text }; }
+  if (!res.ok) throw new ApiError(res.status, json || {});
+  return json;
+}
+
+/**
+ * Uploads a file as the raw body of POST /api/v1/clips, reporting progress(0..1) as it goes.
+ * XMLHttpRequest, because fetch cannot report upload progress.
+ */
+export function uploadClip(file, title, progress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/v1/clips?title=${encodeURIComponent(title)}`);
+    xhr.setRequestHeader("Authorization", `Bearer ${token()}`);
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress(e.loaded / e.total); };
+    xhr.onload = () => {
+      let json = {};
+      try { json = JSON.parse(xhr.responseText || "{}"); } catch { json = { detail: xhr.responseText }; }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(json);
+      else reject(new ApiError(xhr.status, json));
+    };
+    xhr.onerror = () => reject(new ApiError(0, { detail: "network error" }));
+    xhr.send(file);
+  });
+}
+
+// The area tree, fetched once: code -> {code, name, level, parent}.
+const areaIndex = new Map();
+let areaRoot = null;
+
+export async function areas() {
+  if (areaRoot) return areaRoot;
+  const root = await api("GET", "/api/v1/areas");
+  const walk = (node, parent, level) => {
+    areaIndex.set(node.code, { code: node.code, name: node.name, level, parent });
+    (node.children || []).forEach((c) => walk(c, node.code, level + 1));
+  };
+  walk(root, null, 0);
+  areaRoot = root;
+  return root;
+}
+
+export function areaName(code) {
+  return areaIndex.get(code)?.name || code;
+}
+
+/** Every area as [code, indented name], county first; {within}: only those under these codes. */
+export function areaChoices(within) {
+  const out = [];
+  for (const a of areaIndex.values()) {
+    if (within && !within.some((w) => a.code.startsWith(w))) continue;
+    out.push([a.code, `${"　".repeat(a.level)}${a.name}`]);
+  }
+  return out;
+}
+
+/** Area codes nest by prefix (county 6, town 9, village 12 digits): one covers the other. */
+export function overlaps(a, b) {
+  return a.startsWith(b) || b.startsWith(a);
+}
+
+/** Clip ids this browser has met (uploaded, or named by programs and items), newest first. */
+export function knownClips() {
+  try { return JSON.parse(localStorage.getItem(CLIPS_KEY) || "[]"); } catch { return []; }
+}
+
+export function rememberClips(ids) {
+  const all = [...new Set([...ids.filter(Boolean), ...knownClips()])].slice(0, 200);
+  localStorage.setItem(CLIPS_KEY, JSON.stringify(all));
+}
+
+export function forgetClip(id) {
+  localStorage.setItem(CLIPS_KEY, JSON.stringify(knownClips().filter((c) => c !== id)));
+}
+
+/** The known clips as the server has them now; those it no longer has are forgotten. */
+export async function loadClips() {
+  const clips = await Promise.all(knownClips().map((id) => api("GET", `/api/v1/clips/${encodeURIComponent(id)}`)
+    .catch((e) => { if (e.status === 404) forgetClip(id); return null; })));
+  return clips.filter(Boolean);
+}
+
+/**
+ * Follows one clip's processing on the WebSocket channel clip:ID; onClip gets each state until it
+ * is ready or failed. Returns a function that stops following.
+ */
+export function followClip(id, onClip) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token())}`);
+  ws.onopen = () => ws.send(JSON.stringify({ op: "subscribe", channels: [`clip:${id}`] }));
+  ws.onmessage = (e) => {
+    const msg = JSON.parse(e.data);
+    if (msg.type !== "clip") return;
+    onClip(msg.data);
+    if (msg.data.status !== "processing") ws.close();
+  };
+  return () => ws.close();
+}
