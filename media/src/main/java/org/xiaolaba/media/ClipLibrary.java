@@ -228,6 +228,16 @@ public final class ClipLibrary implements AutoCloseable {
     return directories.existingRendition(name);
   }
 
+  /** Clips waiting for a transcoding worker (at most {@code ffmpeg.queueSize}), for metrics. */
+  public int clipsWaiting() {
+    return pipeline.waiting();
+  }
+
+  /** Clips being transcoded now (at most {@code ffmpeg.workers}), for metrics. */
+  public int clipsTranscoding() {
+    return pipeline.running();
+  }
+
   /** Called (on worker threads) on every change of a clip's stage, progress or status. */
   public void addListener(Consumer<Clip> listener) {
     updates.addListener(listener);

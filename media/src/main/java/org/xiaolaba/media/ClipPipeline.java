@@ -72,6 +72,16 @@ final class ClipPipeline {
         && workers.getQueue().remainingCapacity() == 0;
   }
 
+  /** Clips waiting for a worker. */
+  int waiting() {
+    return workers.getQueue().size();
+  }
+
+  /** Clips being transcoded now. */
+  int running() {
+    return workers.getActiveCount();
+  }
+
   OverloadedException overloaded() {
     return new OverloadedException(
         "the transcoding queue is full (" + queueSize + " clips waiting); try again shortly",

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 final class MisfirePolicy {
   private static final Logger log = LoggerFactory.getLogger(MisfirePolicy.class);
+  private final LongAdder missed = new LongAdder();
 
   static final int MISSED_RECORDED = 50;
 
@@ -51,8 +53,14 @@ final class MisfirePolicy {
     return grace;
   }
 
+  /** Runs this node has logged missed since it started (counted, not each recorded, past a cap). */
+  long missedRuns() {
+    return missed.sum();
+  }
+
   /** Logs one run {@code missed}, with why; the caller holds its claim. */
   void recordOneMissed(StoredProgram p, Instant run, String why) {
+    missed.increment();
     ZoneId zone = p.zone();
     asRun.record(
         p.id(),
@@ -115,6 +123,7 @@ final class MisfirePolicy {
         recorded++;
       }
     }
+    missed.add(plan.olderMissed());
     if (recorded > 0 || plan.olderMissed() > 0) {
       log.warn(
           "Program {} \"{}\": {} runs passed while no node was running and are logged missed"

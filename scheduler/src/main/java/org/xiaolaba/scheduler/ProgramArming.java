@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,9 @@ final class ProgramArming implements ProgramEvents.Listener {
 
   /** The latest run this node has fired per program, so it never arms a run twice. */
   private final Map<String, Instant> fired = new ConcurrentHashMap<>();
+
+  private final LongAdder fires = new LongAdder();
+  private final LongAdder lateArmed = new LongAdder();
 
   /**
    * What this node last read of each armed program, so a firing can arm the next run even when
@@ -122,6 +126,7 @@ final class ProgramArming implements ProgramEvents.Listener {
       if (t == null || closed) return Optional.empty();
       Optional<ProgramTriggers.Arm> arm = settle(t, planned, now);
       if (arm.isPresent() && t.arm(p.id(), arm.get().run(), arm.get().fireAt())) {
+        if (planned.late()) lateArmed.increment();
         log.debug(
             "Program {}: run {} armed; play goes out at {}",
             p.id(),
@@ -317,8 +322,19 @@ final class ProgramArming implements ProgramEvents.Listener {
     log.info("Resynced programs from Redis after reconnecting: {} armed", armed);
   }
 
+  /** Trigger fires on this node since it started. */
+  long fires() {
+    return fires.sum();
+  }
+
+  /** Misfired runs this node armed to play late since it started. */
+  long lateArmed() {
+    return lateArmed.sum();
+  }
+
   /** Called by Quartz for {@code run} of the program. Never throws; always arms what follows. */
   void fire(String programId, Instant run) {
+    fires.increment();
     fired.merge(programId, run, (a, b) -> a.isAfter(b) ? a : b);
     StoredProgram program = null;
     try {

@@ -61,6 +61,7 @@ public final class ProgramService implements AutoCloseable {
   private final EmergencyService emergencies;
 
   private final ProgramArming arming;
+  private final MisfirePolicy misfires;
   private volatile boolean started;
   private volatile boolean closed;
 
@@ -109,7 +110,7 @@ public final class ProgramService implements AutoCloseable {
     this.claims = new Claims(redis, nodeId, clock);
     this.validator = new ProgramValidator(areaTree, clips, zone);
     this.asRun = new AsRunLog(redis, json, areas, zone);
-    MisfirePolicy misfires = new MisfirePolicy(settings.scheduler().misfireGrace(), claims, asRun);
+    this.misfires = new MisfirePolicy(settings.scheduler().misfireGrace(), claims, asRun);
     this.conflicts = new ConflictCheck(store, areas);
     this.quietHours = new QuietHours(settings.scheduler().quietHours(), areas, zone);
     Preemption preemption = new Preemption(redis, json, areas);
@@ -280,6 +281,13 @@ public final class ProgramService implements AutoCloseable {
 
   public boolean quartzRunning() {
     return !closed && arming.running();
+  }
+
+  /** Counts since this node started, for metrics: trigger fires and misfires by outcome. */
+  public record FireCounts(long fires, long missed, long late) {}
+
+  public FireCounts fireCounts() {
+    return new FireCounts(arming.fires(), misfires.missedRuns(), arming.lateArmed());
   }
 
   /** The run this node's Quartz is armed for, for the program; empty when none. */

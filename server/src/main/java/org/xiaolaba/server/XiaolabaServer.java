@@ -1,13 +1,5 @@
 package org.xiaolaba.server;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -86,6 +78,7 @@ public final class XiaolabaServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final Channel serverChannel;
   private final RevokedTokenSockets revocations;
+  private final NodeMetrics metrics;
   private final List<Route> routes;
   private final Optional<String> generatedAdminToken;
 
@@ -101,6 +94,7 @@ public final class XiaolabaServer implements AutoCloseable {
     this.workers = b.workers;
     this.serverChannel = b.serverChannel;
     this.revocations = b.revocations;
+    this.metrics = b.metrics;
     this.routes = b.routes;
     this.generatedAdminToken = b.generatedAdminToken;
   }
@@ -118,6 +112,7 @@ public final class XiaolabaServer implements AutoCloseable {
     EventLoopGroup workers;
     Channel serverChannel;
     RevokedTokenSockets revocations;
+    NodeMetrics metrics;
     List<Route> routes = List.of();
     Optional<String> generatedAdminToken = Optional.empty();
   }
@@ -147,13 +142,10 @@ public final class XiaolabaServer implements AutoCloseable {
               + b.redis.uri().getPort()
               + " does not answer; check redis.url (XIAOLABA_REDIS_URL) or unset it to use the embedded Redis");
     }
-    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(metrics);
-    new JvmGcMetrics().bindTo(metrics);
-    new JvmThreadMetrics().bindTo(metrics);
-    new ClassLoaderMetrics().bindTo(metrics);
-    new ProcessorMetrics().bindTo(metrics);
-    new UptimeMetrics().bindTo(metrics);
+    b.metrics = new NodeMetrics();
+    NodeMetrics nodeMetrics = b.metrics;
+    PrometheusMeterRegistry metrics = nodeMetrics.registry();
+    nodeMetrics.redis(b.redis);
 
     Settings.Http http = settings.http();
     b.blocking =
@@ -164,12 +156,11 @@ public final class XiaolabaServer implements AutoCloseable {
             TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(http.blockingQueueSize()),
             new DefaultThreadFactory("blocking", true));
-    Gauge.builder("xiaolaba.blocking.queue", b.blocking, e -> e.getQueue().size())
-        .description("Tasks waiting for a blocking worker")
-        .register(metrics);
+    nodeMetrics.blockingPool(b.blocking);
 
     b.clips = new ClipLibrary(settings, ffmpeg, b.redis, clock);
     b.clips.start();
+    nodeMetrics.clips(b.clips);
 
     TokenStore tokens = new TokenStore(b.redis, clock);
     b.generatedAdminToken = tokens.ensureAdmin(settings.admin().token(), areas.countyCode());
@@ -178,9 +169,7 @@ public final class XiaolabaServer implements AutoCloseable {
     b.hub.start();
     PushHub hub = b.hub;
     b.clips.addListener(hub::publishClip);
-    Gauge.builder("xiaolaba.websocket.connections", b.hub, PushHub::connections)
-        .description("Open WebSocket connections on this node")
-        .register(metrics);
+    nodeMetrics.pushHub(b.hub);
     b.presence =
         new TerminalPresence(b.redis, b.blocking, clock, settings.websocket().presenceTtl());
     TerminalPresence presence = b.presence;
@@ -200,6 +189,7 @@ public final class XiaolabaServer implements AutoCloseable {
     b.programs =
         new ProgramService(settings, b.redis, areas, b.clips::find, dispatcher, clock, b.bulletins);
     b.programs.start();
+    nodeMetrics.scheduler(b.programs);
     b.bulletins.start(b.programs.nodeId());
 
     AreaAccess access = new AreaAccess(areas);
@@ -219,7 +209,8 @@ public final class XiaolabaServer implements AutoCloseable {
     new org.xiaolaba.server.api.EmergencyApi(b.programs.emergencies(), access).register(router);
     new ItemsApi(items, access).register(router);
     new BulletinsApi(b.bulletins, access).register(router);
-    new PushesApi(b.hub, b.clips, areas, access, presence).register(router);
+    new PushesApi(b.hub, b.clips, areas, access, presence, nodeMetrics.pushPublish())
+        .register(router);
     new TerminalsApi(presence, access).register(router);
     new org.xiaolaba.server.api.ClientSupportApi(clock).register(router);
     new org.xiaolaba.server.api.ConsoleApi().register(router);
@@ -324,6 +315,7 @@ public final class XiaolabaServer implements AutoCloseable {
     }
     if (workers != null) workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     if (boss != null) boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    if (metrics != null) metrics.close();
     if (redis != null) redis.close();
     log.info("Shut down");
   }

@@ -1,5 +1,6 @@
 package org.xiaolaba.server.api;
 
+import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -32,14 +33,17 @@ public final class PushesApi {
   private final AreaTree areas;
   private final AreaAccess access;
   private final TerminalPresence presence;
+  private final Timer published;
 
   public PushesApi(
       PushHub hub,
       ClipLibrary clips,
       AreaTree areas,
       AreaAccess access,
-      TerminalPresence presence) {
+      TerminalPresence presence,
+      Timer published) {
     this.hub = hub;
+    this.published = published;
     this.presence = presence;
     this.clips = clips;
     this.areas = areas;
@@ -90,7 +94,8 @@ public final class PushesApi {
       }
       audioUrl = app.url();
     }
-    String id = hub.publish(req, audioUrl);
+    String url = audioUrl;
+    String id = published.record(() -> hub.publish(req, url));
     return ApiResponse.json(HttpResponseStatus.ACCEPTED, Map.of("id", id))
         .header(HttpHeaderNames.LOCATION, "/api/v1/pushes/" + id);
   }

@@ -463,6 +463,8 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean head = request != null && request.method().equals(HttpMethod.HEAD);
+    // Read before writing: a write that completes at once resets the request for the next one.
+    String method = request == null ? "?" : request.method().name();
     boolean close = closeAfterResponse;
     if (response.file() != null && !head) {
       writeFile(ctx, response, close);
@@ -484,13 +486,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
       finishHeaders(full, close);
       ctx.writeAndFlush(full).addListener(afterWrite(ctx, close));
     }
-    services
-        .metrics()
-        .record(
-            request == null ? "?" : request.method().name(),
-            route,
-            response.status().code(),
-            startNanos);
+    services.metrics().record(method, route, response.status().code(), startNanos);
   }
 
   private void writeFile(ChannelHandlerContext ctx, ApiResponse response, boolean close) {
