@@ -201,6 +201,30 @@ class HttpErrorsTest {
   /**
    * Sends a request head and some body bytes over a raw socket; returns the status line's start.
    */
+  @Test
+  void everyJsonRouteRefusesADeclaredBodyOverTheLimitBeforeReadingIt() throws Exception {
+    List<org.xiaolaba.server.http.Route> json =
+        server.routes().stream()
+            .filter(r -> r.body() == org.xiaolaba.server.http.Route.Body.JSON)
+            .toList();
+    assertThat(json).hasSizeGreaterThan(5);
+    for (org.xiaolaba.server.http.Route r : json) {
+      String path = r.pattern().replaceAll("\\{[^/]+}", "x");
+      String head =
+          r.method().name()
+              + " "
+              + path
+              + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+              + TestServer.ADMIN
+              + "\r\nContent-Type: application/json\r\nContent-Length: "
+              + (2 * 1024 * 1024)
+              + "\r\n\r\n";
+      assertThat(rawStatus(head, "{".getBytes(StandardCharsets.US_ASCII), 1))
+          .as(r.method() + " " + r.pattern())
+          .isEqualTo("HTTP/1.1 413");
+    }
+  }
+
   private static String rawStatus(String head, byte[] body, int repeat) throws Exception {
     try (Socket s = new Socket("127.0.0.1", server.port())) {
       s.setSoTimeout(10_000);
