@@ -40,7 +40,7 @@ final class NodeMetrics implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Timer fanOut =
       Timer.builder("xiaolaba.push.fanout")
-          .description("From a live push reaching this node to its last subscriber's write queued")
+          .description("From a live push appended in Redis to its last subscriber's write queued")
           .register(registry);
   private final Map<String, Long> processingSince = new ConcurrentHashMap<>();
   private ScheduledExecutorService pinger;
@@ -59,11 +59,11 @@ final class NodeMetrics implements AutoCloseable {
   }
 
   /**
-   * Where the push hub reports each live message's fan-out time, in nanoseconds: the hook for the
-   * {@code xiaolaba.push.fanout} timer.
+   * Where the push hub reports each live message's fan-out time, in milliseconds from its append
+   * in Redis to its last subscriber's write queued here: the {@code xiaolaba.push.fanout} timer.
    */
-  LongConsumer fanOutNanos() {
-    return nanos -> fanOut.record(nanos, TimeUnit.NANOSECONDS);
+  LongConsumer fanOutMillis() {
+    return millis -> fanOut.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   /** Pushes sent through the API, timed from request to written and published in Redis. */

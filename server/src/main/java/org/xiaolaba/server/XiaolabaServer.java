@@ -170,6 +170,7 @@ public final class XiaolabaServer implements AutoCloseable {
     PushHub hub = b.hub;
     b.clips.addListener(hub::publishClip);
     nodeMetrics.pushHub(b.hub);
+    b.hub.observeFanOut(nodeMetrics.fanOutMillis());
     b.presence =
         new TerminalPresence(b.redis, b.blocking, clock, settings.websocket().presenceTtl());
     TerminalPresence presence = b.presence;

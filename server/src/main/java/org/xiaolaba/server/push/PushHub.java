@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.AreaTree;
@@ -99,6 +100,9 @@ public final class PushHub implements AutoCloseable {
   private final Function<String, Optional<Clip>> clips;
   private final int historyLength;
   private final ChannelHistory history;
+
+  /** Told, per live message, the milliseconds from its append in Redis to its last write here. */
+  private volatile LongConsumer fanOutObserver = ms -> {};
   private final PushCounters counters;
   private volatile TerminalSchedule schedule;
 
@@ -144,6 +148,14 @@ public final class PushHub implements AutoCloseable {
     if (!subscription.start(Duration.ofSeconds(10))) {
       log.warn("Not yet subscribed to Redis pub/sub after 10 s; live pushes start once it is");
     }
+  }
+
+  /**
+   * Observes each live message's fan-out on this node: milliseconds from its append in Redis (its
+   * offset's time) until the last of this node's subscribers had it queued for writing.
+   */
+  public void observeFanOut(LongConsumer millis) {
+    this.fanOutObserver = millis;
   }
 
   public AreaTree areas() {
@@ -410,7 +422,8 @@ public final class PushHub implements AutoCloseable {
     if (subs == null) return;
     subs.fanOut(
         Unpooled.copiedBuffer(message.substring(a + 1), StandardCharsets.UTF_8),
-        WebSocketSession::send);
+        WebSocketSession::send,
+        () -> {});
   }
 
   void unwatch(WebSocketSession s, String channel) {
@@ -440,7 +453,8 @@ public final class PushHub implements AutoCloseable {
     int delivered =
         subs.fanOut(
             Frames.wireText(message.substring(c + 1)),
-            (s, frame) -> s.deliverInLoop(channel, parsed, frame));
+            (s, frame) -> s.deliverInLoop(channel, parsed, frame),
+            () -> fanOutObserver.accept(clock.millis() - parsed.millis()));
     if (delivered == 0) return;
     counters.delivered(pushId, channel, offset, delivered);
   }

@@ -2,10 +2,13 @@ package org.xiaolaba.server.push;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -34,14 +37,19 @@ final class Subscribers {
   /**
    * Hands {@code frame} to every subscriber on its own event loop: {@code deliver} gets the session
    * and a retained view of the bytes it then owns. Takes ownership of {@code frame}. Returns how
-   * many subscribers it went to.
+   * many subscribers it went to. {@code done} runs once every loop has written its share (on the
+   * last of them), unless there was none.
    */
-  int fanOut(ByteBuf frame, BiConsumer<WebSocketSession, ByteBuf> deliver) {
+  int fanOut(ByteBuf frame, BiConsumer<WebSocketSession, ByteBuf> deliver, Runnable done) {
     int n = 0;
+    List<Map.Entry<EventExecutor, Set<WebSocketSession>>> loops = new ArrayList<>(byLoop.size());
+    for (Map.Entry<EventExecutor, Set<WebSocketSession>> e : byLoop.entrySet()) {
+      if (!e.getValue().isEmpty()) loops.add(e);
+    }
+    AtomicInteger left = new AtomicInteger(loops.size());
     try {
-      for (Map.Entry<EventExecutor, Set<WebSocketSession>> e : byLoop.entrySet()) {
+      for (Map.Entry<EventExecutor, Set<WebSocketSession>> e : loops) {
         Set<WebSocketSession> set = e.getValue();
-        if (set.isEmpty()) continue;
         n += set.size();
         ByteBuf shared = frame.retainedDuplicate();
         try {
@@ -52,6 +60,7 @@ final class Subscribers {
                       for (WebSocketSession s : set) deliver.accept(s, shared.retainedDuplicate());
                     } finally {
                       shared.release();
+                      if (left.decrementAndGet() == 0) done.run();
                     }
                   });
         } catch (RejectedExecutionException stopped) {

@@ -93,6 +93,20 @@ class PushClusterTest {
         Map.of("areas", List.of(VILLAGE), "title", "探针", "body", ""));
     assertThat(onA.awaitType("push", WAIT).at("/data/title").asText()).isEqualTo("探针");
     assertThat(onB.awaitType("push", WAIT).at("/data/title").asText()).isEqualTo("探针");
+    // Each node timed its fan-outs: 31 live messages, each to its one subscriber.
+    for (TestServer node : List.of(a, b)) {
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  node.get("/metrics", null)
+                      .body()
+                      .lines()
+                      .filter(l -> l.startsWith("xiaolaba_push_fanout_seconds_count"))
+                      .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                      .sum()
+                  >= 31);
+    }
   }
 
   @Test
