@@ -3,6 +3,7 @@ package org.xiaolaba.media;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -47,6 +48,7 @@ public final class ClipLibrary implements AutoCloseable {
   private final ClipRecovery recovery;
   private final BulletinAudio bulletin;
   private final ClipRemoval removal;
+  private final ClipListing listing;
   private volatile boolean started;
   private volatile boolean closed;
 
@@ -88,6 +90,7 @@ public final class ClipLibrary implements AutoCloseable {
             steps,
             settings.ffmpeg().workers());
     this.removal = new ClipRemoval(store, directories);
+    this.listing = new ClipListing(store);
   }
 
   private boolean isClosed() {
@@ -95,8 +98,9 @@ public final class ClipLibrary implements AutoCloseable {
   }
 
   /**
-   * Creates the directories, removes temporary files left by an earlier run, checks ffmpeg, and
-   * resumes clips an earlier run left processing (or marks them failed when their upload is gone).
+   * Creates the directories, removes temporary files left by an earlier run, checks ffmpeg, files
+   * the stored clips in the listing when it is missing, and resumes clips an earlier run left
+   * processing (or marks them failed when their upload is gone).
    */
   public synchronized void start() {
     if (closed) throw new IllegalStateException("the clip library is closed");
@@ -111,6 +115,8 @@ public final class ClipLibrary implements AutoCloseable {
           "cannot prepare the media directory " + directories.root(), e);
     }
     health.checkNow();
+    int filed = store.ensureListed();
+    if (filed > 0) log.info("Filed {} stored clip(s) in the clip listing", filed);
     started = true;
     leases.start(nodeId);
     recovery.resumeInterrupted();
@@ -213,6 +219,17 @@ public final class ClipLibrary implements AutoCloseable {
   public boolean delete(String id) {
     if (!ClipIds.isValid(id)) return false;
     return removal.delete(id);
+  }
+
+  /**
+   * A page of clips, newest first: {@code limit} (1 to 200) of them, after {@code cursor} (the
+   * {@code nextCursor} of the page before) or created before {@code before} (at most one of the
+   * two), only those of {@code status} when it is given.
+   *
+   * @throws InvalidInputException naming {@code limit}, {@code cursor} or {@code before}
+   */
+  public ClipPage list(int limit, String cursor, Instant before, ClipStatus status) {
+    return listing.page(limit, cursor, before, status);
   }
 
   public Optional<Clip> find(String id) {

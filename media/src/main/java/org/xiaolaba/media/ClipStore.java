@@ -7,18 +7,28 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.redis.RedisHandle;
+import redis.clients.jedis.AbstractTransaction;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.resps.Tuple;
 
 /**
  * Clip metadata in Redis: {@code clip:<id>} holds the clip as JSON (camelCase, ISO instants),
- * {@code clip:sha:<sha256>} the id of the clip made from those bytes, {@code clips:processing} the
- * ids not yet ready or failed, and {@code clip:owner:<id>} (expiring) the node working on one.
+ * {@code clips:created} every clip's id scored by its creation in epoch milliseconds (the listing;
+ * written and removed in one transaction with the record), {@code clip:sha:<sha256>} the id of the
+ * clip made from those bytes, {@code clips:processing} the ids not yet ready or failed, and {@code
+ * clip:owner:<id>} (expiring) the node working on one.
  */
 final class ClipStore {
   private static final Logger log = LoggerFactory.getLogger(ClipStore.class);
@@ -47,6 +57,10 @@ final class ClipStore {
     return redis.key("clip:sha:" + sha256);
   }
 
+  private String createdKey() {
+    return redis.key("clips:created");
+  }
+
   private String processingKey() {
     return redis.key("clips:processing");
   }
@@ -66,16 +80,96 @@ final class ClipStore {
     }
   }
 
+  /** Writes the clip and files it in the listing, together. */
   void put(Clip clip) {
+    String json;
     try {
-      redis.client().set(clipKey(clip.id()), JSON.writeValueAsString(clip));
+      json = JSON.writeValueAsString(clip);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write clip " + clip.id() + " as JSON", e);
     }
+    try (AbstractTransaction tx = redis.client().multi()) {
+      tx.set(clipKey(clip.id()), json);
+      tx.zadd(createdKey(), createdScore(clip), clip.id());
+      tx.exec();
+    }
   }
 
+  private static double createdScore(Clip clip) {
+    return clip.createdAt() == null ? 0 : clip.createdAt().toEpochMilli();
+  }
+
+  /** Removes the clip and its place in the listing, together. */
   void delete(String id) {
-    redis.client().del(clipKey(id));
+    try (AbstractTransaction tx = redis.client().multi()) {
+      tx.del(clipKey(id));
+      tx.zrem(createdKey(), id);
+      tx.exec();
+    }
+  }
+
+  /**
+   * Up to {@code count} ids of the listing, newest first, from {@code offset} among those created
+   * at or before {@code maxMillis}, with their creation scores.
+   */
+  List<Tuple> newestAtOrBefore(long maxMillis, int offset, int count) {
+    return redis
+        .client()
+        .zrevrangeByScoreWithScores(
+            createdKey(), (double) maxMillis, Double.NEGATIVE_INFINITY, offset, count);
+  }
+
+  /** The clips of these ids that exist, in the same order. */
+  List<Clip> getAll(List<String> ids) {
+    if (ids.isEmpty()) return List.of();
+    List<String> bodies =
+        redis.client().mget(ids.stream().map(this::clipKey).toArray(String[]::new));
+    List<Clip> out = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      String json = bodies.get(i);
+      if (json == null) continue;
+      try {
+        out.add(JSON.readValue(json, Clip.class));
+      } catch (JsonProcessingException e) {
+        log.error("Clip {} has unreadable JSON in Redis; leaving it out", ids.get(i), e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Files every stored clip in the listing when the listing is missing (records written before it
+   * existed, or a lost key); returns how many were filed. Safe on several nodes at once.
+   */
+  int ensureListed() {
+    JedisPooled client = redis.client();
+    if (client.exists(createdKey())) return 0;
+    String pattern = globEscape(redis.key("clip:")) + "*";
+    int prefixLength = redis.key("clip:").length();
+    ScanParams params = new ScanParams().match(pattern).count(1000);
+    String cursor = ScanParams.SCAN_POINTER_START;
+    int filed = 0;
+    do {
+      ScanResult<String> page = client.scan(cursor, params);
+      cursor = page.getCursor();
+      List<String> ids =
+          page.getResult().stream()
+              .map(k -> k.substring(prefixLength))
+              .filter(ClipIds::isValid) // not clip:sha:… nor clip:owner:…
+              .toList();
+      List<Clip> clips = getAll(ids);
+      if (!clips.isEmpty()) {
+        Map<String, Double> scores = new HashMap<>();
+        for (Clip c : clips) scores.put(c.id(), createdScore(c));
+        client.zadd(createdKey(), scores);
+        filed += clips.size();
+      }
+    } while (!ScanParams.SCAN_POINTER_START.equals(cursor));
+    return filed;
+  }
+
+  private static String globEscape(String s) {
+    return s.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
   }
 
   Optional<String> idForHash(String sha256) {

@@ -36,8 +36,11 @@ final class ConflictCheck {
   /**
    * Throws {@link ConflictException} naming every program the new one conflicts with; {@code
    * ourRuns} are its play windows over the horizon, in order, {@code until} the horizon's end.
+   * {@code self} (null for a new program) is the program being changed, which never conflicts with
+   * its own earlier version.
    */
   void check(
+      String self,
       Priority priority,
       List<String> programAreas,
       List<RunWindows.Window> ourRuns,
@@ -49,6 +52,7 @@ final class ConflictCheck {
     if (ids.isEmpty()) return;
     List<Clash> clashes = new ArrayList<>();
     for (StoredProgram other : store.findAll(ids)) {
+      if (other.id().equals(self)) continue;
       if (other.rank() != priority || !areas.overlaps(programAreas, other.areas())) continue;
       List<RunWindows.Window> theirs =
           RunWindows.windows(other.rule(), other.playLength(), now, until);

@@ -6,9 +6,10 @@ import java.util.List;
 
 /**
  * A stored program as the API shows it. {@code schedule} is normalised (days upper case, {@code
- * once} with seconds); {@code nextRuns} are the upcoming start instants in the program's time zone,
- * as many as {@code scheduler.nextRunsShown}, within {@code startDate} and {@code endDate}. Either
- * {@code clipId} or {@code source} is set.
+ * once} with seconds); {@code updatedAt} is null until it is changed in place; {@code nextRuns} are
+ * the upcoming start instants in the program's time zone, as many as {@code
+ * scheduler.nextRunsShown}, within {@code startDate} and {@code endDate}. Either {@code clipId} or
+ * {@code source} is set.
  */
 public record Program(
     String id,
@@ -22,4 +23,5 @@ public record Program(
     String startDate,
     String endDate,
     Instant createdAt,
+    Instant updatedAt,
     List<OffsetDateTime> nextRuns) {}

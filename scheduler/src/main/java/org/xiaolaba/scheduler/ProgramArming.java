@@ -183,6 +183,19 @@ final class ProgramArming implements ProgramEvents.Listener {
     return a.isAfter(b) ? a : b;
   }
 
+  /**
+   * Arms a program changed in place for its new rule's first run after {@code now}, dropping the
+   * trigger of its old rule. Runs this node fired stay fired: a run already claimed is not armed
+   * again, and keeps its as-run record.
+   */
+  Optional<Instant> rearm(StoredProgram p, Instant now) {
+    synchronized (armLock) {
+      ProgramTriggers t = triggers;
+      if (t != null) t.unarm(p.id());
+    }
+    return arm(p, now);
+  }
+
   void unarm(String programId) {
     synchronized (armLock) {
       ProgramTriggers t = triggers;
@@ -251,7 +264,7 @@ final class ProgramArming implements ProgramEvents.Listener {
     List<Planned> out = new ArrayList<>(programs.size());
     for (StoredProgram p : programs) {
       Instant from =
-          latest(latest(horizonAgo, p.createdAt()), lastRecorded.getOrDefault(p.id(), horizonAgo));
+          latest(latest(horizonAgo, p.since()), lastRecorded.getOrDefault(p.id(), horizonAgo));
       try {
         out.add(plan(p, from, now));
       } catch (RuntimeException e) {
@@ -296,13 +309,14 @@ final class ProgramArming implements ProgramEvents.Listener {
   @Override
   public void onEvent(ProgramEvents.Event event) {
     switch (event.type()) {
-      case CREATED -> {
+      case CREATED, UPDATED -> {
         Optional<StoredProgram> p = store.find(event.programId());
         if (p.isPresent()) {
-          Optional<Instant> next = arm(p.get(), clock.instant());
+          Optional<Instant> next = rearm(p.get(), clock.instant());
           log.info(
-              "Program {} created on node {}; armed here for {}",
+              "Program {} {} on node {}; armed here for {}",
               event.programId(),
+              event.type() == ProgramEvents.Type.CREATED ? "created" : "changed",
               event.origin(),
               next.map(Instant::toString).orElse("no further run"));
         } else {

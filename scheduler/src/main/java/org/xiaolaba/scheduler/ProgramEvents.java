@@ -20,6 +20,7 @@ final class ProgramEvents implements AutoCloseable {
 
   enum Type {
     CREATED,
+    UPDATED,
     DELETED
   }
 

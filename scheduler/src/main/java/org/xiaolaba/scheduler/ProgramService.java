@@ -23,9 +23,9 @@ import org.xiaolaba.config.redis.RedisHandle;
  * fired by this node's in-memory Quartz.
  *
  * <p>Every node arms every program in its own Quartz ({@link ProgramArming}); each run is claimed
- * once across the cluster and sent out by {@link RunDispatcher}. Creating and deleting publishes a
- * change event that every node applies to its own Quartz; a node that loses the event channel
- * resyncs everything from Redis when it is back.
+ * once across the cluster and sent out by {@link RunDispatcher}. Creating, changing and deleting
+ * publishes a change event that every node applies to its own Quartz; a node that loses the event
+ * channel resyncs everything from Redis when it is back.
  *
  * <p>Methods block on Redis: call them off event loops.
  */
@@ -161,27 +161,8 @@ public final class ProgramService implements AutoCloseable {
     requireStarted();
     Instant now = clock.instant();
     ProgramValidator.Valid v = validator.validate(req, now);
-    StoredProgram p =
-        new StoredProgram(
-            UUID.randomUUID().toString(),
-            v.title(),
-            v.clipId(),
-            v.source(),
-            List.copyOf(v.areas()),
-            v.priority().json(),
-            v.zone().getId(),
-            v.rule().toSchedule(),
-            v.startDate() == null ? null : v.startDate().toString(),
-            v.endDate() == null ? null : v.endDate().toString(),
-            v.durationMs(),
-            now);
-    Instant until = now.plus(horizon);
-    List<RunWindows.Window> ours = RunWindows.windows(p.rule(), p.playLength(), now, until);
-    quietHours.check(v.priority(), p.areas(), ours, v.zone());
-    store.saveChecked(
-        p,
-        areas.related(p.areas()),
-        () -> conflicts.check(v.priority(), p.areas(), ours, now, until, v.zone()));
+    StoredProgram p = stored(UUID.randomUUID().toString(), v, now, null);
+    store.saveChecked(p, areas.related(p.areas()), checks(p, v, null, now));
     Optional<Instant> next = arming.arm(p, now);
     publish(ProgramEvents.Type.CREATED, p.id());
     log.info(
@@ -192,8 +173,80 @@ public final class ProgramService implements AutoCloseable {
         p.priority(),
         describe(p.schedule()),
         p.timezone(),
-        next.map(i -> i.atZone(v.zone()).toOffsetDateTime().toString()).orElse("none"));
+        describeNext(next, v.zone()));
     return p.view(now, settings.scheduler().nextRunsShown());
+  }
+
+  /**
+   * Changes a program in place, keeping its id: validated like a new one, checked against quiet
+   * hours and against every other program (never against its own old version), stored, then
+   * re-armed for its new rule here and on every node. Runs already claimed keep their as-run
+   * records; the old version's runs still to come today are called off on the terminals where the
+   * new version does not play them (see {@link TerminalPlays#cancelReplaced}). Nothing changes when
+   * refused.
+   *
+   * @throws NotFoundException when there is no such program
+   */
+  public Program update(String id, ProgramRequest req) {
+    requireStarted();
+    StoredProgram current =
+        store.find(id).orElseThrow(() -> new NotFoundException("program " + id + " not found"));
+    Instant now = clock.instant();
+    ProgramValidator.Valid v = validator.validate(req, now);
+    StoredProgram p = stored(current.id(), v, current.createdAt(), now);
+    StoredProgram replaced =
+        store.replaceChecked(p, areas.related(p.areas()), checks(p, v, p.id(), now));
+    Optional<Instant> next = arming.rearm(p, now);
+    publish(ProgramEvents.Type.UPDATED, p.id());
+    List<StopCommand> stops = terminalPlays.cancelReplaced(replaced, p);
+    stops.forEach(dispatch::stop);
+    log.info(
+        "Program {} \"{}\" changed: {} ({}, {}, {}), was {} ({}); next run {}; {} run(s) of its"
+            + " old version today called off on the terminals",
+        p.id(),
+        p.title(),
+        p.areas(),
+        p.priority(),
+        describe(p.schedule()),
+        p.timezone(),
+        replaced.areas(),
+        describe(replaced.schedule()),
+        describeNext(next, v.zone()),
+        stops.size());
+    return p.view(now, settings.scheduler().nextRunsShown());
+  }
+
+  private static StoredProgram stored(
+      String id, ProgramValidator.Valid v, Instant createdAt, Instant updatedAt) {
+    return new StoredProgram(
+        id,
+        v.title(),
+        v.clipId(),
+        v.source(),
+        List.copyOf(v.areas()),
+        v.priority().json(),
+        v.zone().getId(),
+        v.rule().toSchedule(),
+        v.startDate() == null ? null : v.startDate().toString(),
+        v.endDate() == null ? null : v.endDate().toString(),
+        v.durationMs(),
+        createdAt,
+        updatedAt);
+  }
+
+  /**
+   * Quiet hours now (they do not depend on other programs), and what runs again each time the save
+   * has to retry: the conflict check against the other programs, {@code self} excepted.
+   */
+  private Runnable checks(StoredProgram p, ProgramValidator.Valid v, String self, Instant now) {
+    Instant until = now.plus(horizon);
+    List<RunWindows.Window> ours = RunWindows.windows(p.rule(), p.playLength(), now, until);
+    quietHours.check(v.priority(), p.areas(), ours, v.zone());
+    return () -> conflicts.check(self, v.priority(), p.areas(), ours, now, until, v.zone());
+  }
+
+  private static String describeNext(Optional<Instant> next, ZoneId zone) {
+    return next.map(i -> i.atZone(zone).toOffsetDateTime().toString()).orElse("none");
   }
 
   public Optional<Program> find(String id) {

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.config.errors.OverloadedException;
 import org.xiaolaba.config.redis.RedisHandle;
 import redis.clients.jedis.AbstractPipeline;
@@ -69,17 +70,43 @@ final class ProgramStore {
    * now. {@code check} throws to refuse; nothing is written then.
    */
   void saveChecked(StoredProgram p, Collection<String> watchedAreas, Runnable check) {
-    String[] watched =
-        watchedAreas.stream().map(a -> indexKey(a, p.rank())).distinct().toArray(String[]::new);
+    write(p, false, watchedAreas, check);
+  }
+
+  /**
+   * {@link #saveChecked} for a program changed in place: replaces the stored program of its id,
+   * moving its area index entries from the version replaced, which it returns; when the program is
+   * changed by someone else meanwhile, it checks again on what is there now.
+   *
+   * @throws NotFoundException when there is no program of that id (any more)
+   */
+  StoredProgram replaceChecked(StoredProgram p, Collection<String> watchedAreas, Runnable check) {
+    return write(p, true, watchedAreas, check);
+  }
+
+  private StoredProgram write(
+      StoredProgram p, boolean replace, Collection<String> watchedAreas, Runnable check) {
+    List<String> watch = new ArrayList<>();
+    watchedAreas.stream().map(a -> indexKey(a, p.rank())).distinct().forEach(watch::add);
+    if (replace) watch.add(programKey(p.id()));
     for (int attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
       try (AbstractTransaction tx = client.transaction(false)) {
-        if (watched.length > 0) tx.watch(watched);
+        if (!watch.isEmpty()) tx.watch(watch.toArray(String[]::new));
+        StoredProgram before = null;
+        if (replace) {
+          before =
+              find(p.id())
+                  .orElseThrow(() -> new NotFoundException("program " + p.id() + " not found"));
+        }
         check.run();
         tx.multi();
         tx.set(programKey(p.id()), write(p));
         tx.sadd(idsKey(), p.id());
+        if (before != null) {
+          for (String area : before.areas()) tx.srem(indexKey(area, before.rank()), p.id());
+        }
         for (String area : p.areas()) tx.sadd(indexKey(area, p.rank()), p.id());
-        if (tx.exec() != null) return;
+        if (tx.exec() != null) return before;
       }
       log.debug("Program {}: a program landed nearby while checking; checking again", p.id());
     }

@@ -13,6 +13,8 @@ import java.util.List;
  *
  * @param durationMs the clip's length when the program was created (null for a bulletin or an older
  *     record), used to tell whether play windows overlap
+ * @param updatedAt when the program was last changed in place (null: never); its runs before then
+ *     were another rule's, so they are never caught up as misfires
  */
 record StoredProgram(
     String id,
@@ -26,9 +28,45 @@ record StoredProgram(
     String startDate,
     String endDate,
     Long durationMs,
-    Instant createdAt) {
+    Instant createdAt,
+    Instant updatedAt) {
 
   static final String BULLETIN = "bulletin";
+
+  /** A program never changed since it was created. */
+  StoredProgram(
+      String id,
+      String title,
+      String clipId,
+      String source,
+      List<String> areas,
+      String priority,
+      String timezone,
+      Schedule schedule,
+      String startDate,
+      String endDate,
+      Long durationMs,
+      Instant createdAt) {
+    this(
+        id,
+        title,
+        clipId,
+        source,
+        areas,
+        priority,
+        timezone,
+        schedule,
+        startDate,
+        endDate,
+        durationMs,
+        createdAt,
+        null);
+  }
+
+  /** Since when the program has had its present rule: its last change, else its creation. */
+  Instant since() {
+    return updatedAt != null && updatedAt.isAfter(createdAt) ? updatedAt : createdAt;
+  }
 
   /**
    * How long a bulletin program is assumed to play when checking conflicts and quiet hours: its
@@ -73,6 +111,6 @@ record StoredProgram(
             .toList();
     return new Program(
         id, title, clipId, source, areas, priority, timezone, schedule, startDate, endDate,
-        createdAt, next);
+        createdAt, updatedAt, next);
   }
 }

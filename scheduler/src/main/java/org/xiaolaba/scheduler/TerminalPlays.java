@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -65,18 +66,41 @@ final class TerminalPlays implements TerminalSchedule {
    */
   List<StopCommand> cancelToday(StoredProgram p) {
     Instant now = clock.instant();
-    List<String> where =
-        areas.related(p.areas()).stream()
-            .filter(a -> areas.tree().coversAny(p.areas(), a))
-            .toList();
-    List<StopCommand> stops = new java.util.ArrayList<>();
+    List<StopCommand> stops = new ArrayList<>();
     for (Instant run :
         RunWindows.between(p.rule(), now.minus(p.playLength()), endOfToday(), MAX_PLAYS)) {
-      String runId = RunAudio.runId(p.id(), run);
-      preemption.release(runId, where, now);
-      stops.add(new StopCommand(p.id(), runId, p.areas(), StopCommand.CANCELLED, now));
+      stops.add(cancel(p, run, p.areas(), now));
     }
     return stops;
+  }
+
+  /**
+   * A program changed in place: the runs of its old version still to start today that terminals may
+   * hold (sent when they connected, or dispatched a lead time ahead) and that the new version does
+   * not play, there or then. A run the new version keeps at the same instant is called off only in
+   * the areas it no longer reaches: in the others, its next {@code play} replaces what the
+   * terminals hold. Runs already started play on. Returns the {@code stop}s to send.
+   */
+  List<StopCommand> cancelReplaced(StoredProgram old, StoredProgram updated) {
+    Instant now = clock.instant();
+    Instant until = endOfToday();
+    Set<Instant> kept = new HashSet<>(RunWindows.between(updated.rule(), now, until, MAX_PLAYS));
+    List<String> dropped = areas.subtract(old.areas(), updated.areas());
+    List<StopCommand> stops = new ArrayList<>();
+    for (Instant run : RunWindows.between(old.rule(), now, until, MAX_PLAYS)) {
+      List<String> where = kept.contains(run) ? dropped : old.areas();
+      if (!where.isEmpty()) stops.add(cancel(old, run, where, now));
+    }
+    return stops;
+  }
+
+  /** Releases one run's bookings in {@code where} and below; the stop to send there. */
+  private StopCommand cancel(StoredProgram p, Instant run, List<String> where, Instant now) {
+    String runId = RunAudio.runId(p.id(), run);
+    List<String> booked =
+        areas.related(where).stream().filter(a -> areas.tree().coversAny(where, a)).toList();
+    preemption.release(runId, booked, now);
+    return new StopCommand(p.id(), runId, where, StopCommand.CANCELLED, now);
   }
 
   private Instant endOfToday() {

@@ -10,7 +10,6 @@ import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -192,32 +190,8 @@ class ProgramClusterTest {
     return programs;
   }
 
-  /**
-   * Moves the clock from trigger to trigger up to {@code until}; at each, every live node fires
-   * what is due at the same time as the others, the nodes set going in a shuffled order.
-   */
   private void fireUntil(Instant until, List<TestCluster.Node> nodes) {
-    while (true) {
-      Optional<Instant> next =
-          nodes.stream()
-              .map(n -> n.triggers().nextFireAt())
-              .flatMap(Optional::stream)
-              .min(Instant::compareTo);
-      if (next.isEmpty() || next.get().isAfter(until)) break;
-      moveTo(next.get());
-      Instant now = clock.instant();
-      List<TestCluster.Node> shuffled = new ArrayList<>(nodes);
-      Collections.shuffle(shuffled, order);
-      List<Future<Integer>> firing = new ArrayList<>();
-      for (TestCluster.Node n : shuffled)
-        firing.add(driver.submit(() -> n.triggers().fireDue(now)));
-      for (Future<Integer> f : firing) join(f);
-    }
-    moveTo(until);
-  }
-
-  private void moveTo(Instant t) {
-    if (t.isAfter(clock.instant())) clock.move(Duration.between(clock.instant(), t));
+    ManualFiring.fireUntil(clock, until, nodes, driver, order);
   }
 
   /** Each program's runs from its creation whose play is due to go out by {@code until}. */
@@ -286,13 +260,5 @@ class ProgramClusterTest {
 
   private static Schedule onceAt(int minutesPastNine, int seconds) {
     return Schedule.once(at(minutesPastNine, seconds).atOffset(ZoneOffset.ofHours(8)).toString());
-  }
-
-  private static <T> T join(Future<T> f) {
-    try {
-      return f.get();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

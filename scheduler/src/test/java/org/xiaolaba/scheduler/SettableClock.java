@@ -19,6 +19,11 @@ final class SettableClock extends Clock {
     now.updateAndGet(i -> i.plus(by));
   }
 
+  /** Moves forward to {@code t}; never back. */
+  void moveTo(Instant t) {
+    now.updateAndGet(i -> t.isAfter(i) ? t : i);
+  }
+
   @Override
   public Instant instant() {
     return now.get();

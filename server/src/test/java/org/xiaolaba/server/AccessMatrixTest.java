@@ -114,6 +114,7 @@ class AccessMatrixTest {
         "POST /api/v1/clips",
         new Case(
             () -> new Call("/api/v1/clips?title=tone", null, work.resolve("a.mp3")), false, 202));
+    c.put("GET /api/v1/clips", new Case(() -> Call.of("/api/v1/clips?limit=5"), false, 200));
     c.put("GET /api/v1/clips/{id}", new Case(() -> Call.of("/api/v1/clips/" + clipId), false, 200));
     c.put(
         "DELETE /api/v1/clips/{id}",
@@ -129,6 +130,9 @@ class AccessMatrixTest {
     c.put(
         "GET /api/v1/programs/{id}/runs",
         new Case(() -> Call.of("/api/v1/programs/" + programId + "/runs"), true, 200));
+    c.put(
+        "PUT /api/v1/programs/{id}",
+        new Case(() -> Call.json("/api/v1/programs/" + freshProgram(), programBody()), true, 200));
     c.put(
         "DELETE /api/v1/programs/{id}",
         new Case(() -> Call.of("/api/v1/programs/" + freshProgram()), true, 204));
@@ -177,6 +181,7 @@ class AccessMatrixTest {
     c.put(
         "GET /api/v1/pushes/{id}", new Case(() -> Call.of("/api/v1/pushes/" + pushId), true, 200));
     c.put("GET /api/v1/terminals", new Case(() -> Call.of("/api/v1/terminals"), false, 200));
+    c.put("GET /api/v1/session", new Case(() -> Call.of("/api/v1/session"), false, 200));
     return c;
   }
 

@@ -3,7 +3,6 @@ package org.xiaolaba.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -31,14 +30,8 @@ class ProgramsApiTest {
   static void start() throws Exception {
     server = TestServer.start(dataDir);
     broadcaster = server.token("broadcaster", "广播员", VILLAGE);
-    HttpResponse<String> upload =
-        server.send(
-            server
-                .request("/api/v1/clips?title=news", server.token("editor", "编辑", VILLAGE))
-                .POST(HttpRequest.BodyPublishers.ofFile(TestServer.tone(work, "n.mp3", 2)))
-                .build());
-    clipId = TestServer.json(upload.body()).get("id").asText();
-    server.awaitClipSettled(clipId, broadcaster);
+    String editor = server.token("editor", "编辑", VILLAGE);
+    clipId = server.uploadSettled(TestServer.tone(work, "n.mp3", 2), editor).get("id").asText();
   }
 
   @AfterAll

@@ -141,6 +141,25 @@ public final class TestServer implements AutoCloseable {
     return json(r.body()).get("token").asText();
   }
 
+  /**
+   * Uploads {@code file} as the raw body (title: its name) with {@code token}, and waits until the
+   * clip leaves "processing"; returns it as then shown.
+   */
+  public JsonNode uploadSettled(Path file, String token) {
+    HttpResponse<String> r;
+    try {
+      r =
+          send(
+              request("/api/v1/clips?title=" + file.getFileName(), token)
+                  .POST(HttpRequest.BodyPublishers.ofFile(file))
+                  .build());
+    } catch (java.io.FileNotFoundException e) {
+      throw new AssertionError(e);
+    }
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    return awaitClipSettled(json(r.body()).get("id").asText(), token);
+  }
+
   /** Polls a clip until it leaves "processing"; returns it as then shown. */
   public JsonNode awaitClipSettled(String clipId, String token) {
     java.util.concurrent.atomic.AtomicReference<JsonNode> clip =

@@ -6,8 +6,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.xiaolaba.config.errors.ConflictException;
@@ -15,6 +18,7 @@ import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.media.Clip;
 import org.xiaolaba.media.ClipLibrary;
+import org.xiaolaba.media.ClipStatus;
 import org.xiaolaba.scheduler.Item;
 import org.xiaolaba.scheduler.ItemService;
 import org.xiaolaba.scheduler.Program;
@@ -27,10 +31,13 @@ import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
 
 /**
- * Editors upload audio; anyone with a token can follow a clip to ready and find its renditions.
- * Editors delete clips that no program with a run to come plays and no bulletin to come reads out.
+ * Editors upload audio; editors and broadcasters list the clips (newest first, in pages), follow a
+ * clip to ready and find its renditions. Editors delete clips that no program with a run to come
+ * plays and no bulletin to come reads out.
  */
 public final class ClipsApi {
+  static final int DEFAULT_LIMIT = 50;
+
   private final ClipLibrary library;
   private final ProgramService programs;
   private final ItemService items;
@@ -48,6 +55,14 @@ public final class ClipsApi {
         .add(
             Route.of(HttpMethod.POST, "/api/v1/clips", Route.Body.UPLOAD, this::upload, Role.EDITOR)
                 .throttled(ClientThrottle.Kind.UPLOAD))
+        .add(
+            Route.of(
+                HttpMethod.GET,
+                "/api/v1/clips",
+                Route.Body.NONE,
+                this::list,
+                Role.EDITOR,
+                Role.BROADCASTER))
         .add(
             Route.of(
                 HttpMethod.GET,
@@ -90,6 +105,46 @@ public final class ClipsApi {
     } finally {
       if (audio != body) Files.deleteIfExists(audio); // ingest moved it when it took it
     }
+  }
+
+  /**
+   * Newest first: {@code limit} (default 50, at most 200), after {@code cursor} (a page's {@code
+   * nextCursor}) or created before {@code before} (an ISO instant), of {@code status} when given.
+   */
+  private ApiResponse list(ApiRequest r) {
+    int limit = r.queryParam("limit").map(ClipsApi::limit).orElse(DEFAULT_LIMIT);
+    Instant before = r.queryParam("before").map(ClipsApi::instant).orElse(null);
+    ClipStatus status = r.queryParam("status").map(ClipsApi::status).orElse(null);
+    return ApiResponse.ok(library.list(limit, r.queryParam("cursor").orElse(null), before, status));
+  }
+
+  private static int limit(String text) {
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new InvalidInputException(
+          "limit", "limit must be a whole number from 1 to 200, not '" + text + "'");
+    }
+  }
+
+  private static Instant instant(String text) {
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new InvalidInputException(
+          "before",
+          "before must be an ISO instant with an offset, e.g. 2026-11-27T08:00:00+08:00, not '"
+              + text
+              + "'");
+    }
+  }
+
+  private static ClipStatus status(String text) {
+    for (ClipStatus s : ClipStatus.values()) {
+      if (s.json().equals(text)) return s;
+    }
+    throw new InvalidInputException(
+        "status", "status must be processing, ready or failed, not '" + text + "'");
   }
 
   private ApiResponse get(ApiRequest r) {
