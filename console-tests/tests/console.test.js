@@ -1,13 +1,15 @@
 // The console in a real browser against a real server: log in, upload a clip and watch it reach
-// ready, schedule a program and find it on the calendar (and a clash refused), send a push and see
-// it arrive on /listen, and a broadcaster refused on another village. Screenshots of every step
-// go to screenshots/.
+// ready, schedule a program and find it on the calendar (and a clash refused), edit it in place,
+// send a push and see it arrive on /listen, a broadcaster refused on another village, write,
+// approve and withdraw items, prepare a village's bulletin and read it, see a reference terminal
+// online on the board, switch it to an emergency and back, and page through the clip library.
+// Screenshots of every step go to screenshots/.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startAll, sineWav } from "./harness.js";
+import { ADMIN, startAll, sineWav } from "./harness.js";
 
 describe("web console", () => {
   let run;
@@ -18,6 +20,28 @@ describe("web console", () => {
   let broadcaster;
   let clipTitle;
   let programId;
+  let alarmClip;
+  let terminalName;
+  const ALARM_TITLE = "台风预警录音";
+
+  /** Uploads a file as the admin (raw body); resolves with the clip. */
+  async function uploadFile(file, title) {
+    const res = await fetch(`${run.base}/api/v1/clips?title=${encodeURIComponent(title)}`, {
+      method: "POST", headers: { Authorization: `Bearer ${ADMIN}` }, body: fs.readFileSync(file),
+    });
+    assert.equal(res.status, 202, await res.clone().text());
+    return res.json();
+  }
+
+  /** Polls a clip until it is no longer processing; resolves with it. */
+  async function settled(id) {
+    for (let i = 0; i < 240; i++) {
+      const clip = await run.api("GET", `/api/v1/clips/${id}`);
+      if (clip.status !== "processing") return clip;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`clip ${id} still processing`);
+  }
 
   before(async () => {
     run = await startAll();
@@ -29,6 +53,9 @@ describe("web console", () => {
       { role: "broadcaster", name: `${village.name}广播员`, areas: [village.code] })).token;
     page = await run.browser.newPage();
     page.on("pageerror", (e) => console.error("page error:", e.message));
+    // Long enough to be seen playing on the board; processed while the first tests run.
+    const wav = sineWav(path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wav-")), "alarm.wav"), 20, 660);
+    alarmClip = await uploadFile(wav, ALARM_TITLE);
   });
 
   after(async () => {
@@ -49,9 +76,17 @@ describe("web console", () => {
 
   /** Picks the option of a select whose text contains {text}. */
   async function choose(select, text) {
-    const value = await select.evaluate((s, t) => [...s.options].find((o) => o.text.includes(t))?.value, text);
-    assert.ok(value, `no option with "${text}"`);
+    const value = await select.evaluate((s, t) => [...s.options].find((o) => o.text.includes(t))?.value ?? null, text);
+    assert.ok(value !== null, `no option with "${text}"`);
     await select.selectOption(value);
+  }
+
+  /** Fills the program form: a title, the uploaded clip, every day at a time. */
+  async function fillProgram(form, title, time) {
+    await form.locator("input[name=title]").fill(title);
+    await choose(form.locator("select[name=clipId]"), clipTitle);
+    await form.locator("select[name=rule]").selectOption("daily");
+    await form.locator("input[name='schedule.daily']").fill(time);
   }
 
   async function open(screen) {
@@ -101,10 +136,7 @@ describe("web console", () => {
     await open("programs");
     await page.click("#new-program");
     const form = page.locator("#program-form");
-    await form.locator("input[name=title]").fill("早间广播");
-    await choose(form.locator("select[name=clipId]"), clipTitle);
-    await form.locator("select[name=rule]").selectOption("daily");
-    await form.locator("input[name='schedule.daily']").fill("09:30");
+    await fillProgram(form, "早间广播", "09:30");
     await run.screenshot(page, "program-form");
     await form.locator("button[type=submit]").click();
     await page.locator("#program-panel .msg.ok").waitFor();
@@ -118,15 +150,31 @@ describe("web console", () => {
     await run.screenshot(page, "program-on-calendar");
 
     await page.click("#new-program");
-    await form.locator("input[name=title]").fill("同一时间的另一个节目");
-    await choose(form.locator("select[name=clipId]"), clipTitle);
-    await form.locator("select[name=rule]").selectOption("daily");
-    await form.locator("input[name='schedule.daily']").fill("09:30");
+    await fillProgram(form, "同一时间的另一个节目", "09:30");
     await form.locator("button[type=submit]").click();
     await page.locator("#program-message .msg.error").waitFor();
     assert.match(await page.textContent("#program-message"), /冲突/);
     assert.match(await page.locator("#conflicts").textContent(), /早间广播.*每天 09:30/);
     await run.screenshot(page, "program-conflict");
+
+    // Edited in place: the same program (same id) moves to 10:15.
+    await page.click(`#calendar .run[data-program="${programId}"] >> nth=0`);
+    await page.click("#program-detail button:has-text('编辑')");
+    await form.locator("input[name=title]").fill("早间广播（改）");
+    await form.locator("input[name='schedule.daily']").fill("10:15");
+    await run.screenshot(page, "program-edit-form");
+    await form.locator("button[type=submit]").click();
+    await page.locator("#program-panel .msg.ok").waitFor();
+    const after = await run.api("GET", "/api/v1/programs");
+    const edited = after.find((p) => p.id === programId);
+    assert.equal(edited?.schedule.daily, "10:15", JSON.stringify(after));
+    assert.equal(edited.title, "早间广播（改）");
+    assert.ok(edited.updatedAt, "changed in place");
+    assert.equal(after.length, 1, "no second program");
+    runs = page.locator(`#calendar .run[data-program="${programId}"]`);
+    await runs.first().waitFor();
+    assert.match(await runs.first().textContent(), /10:15 早间广播（改）/);
+    await run.screenshot(page, "program-edited-on-calendar");
   });
 
   it("sends a push that a resident sees arrive on /listen", async () => {
@@ -164,10 +212,7 @@ describe("web console", () => {
     const form = page.locator("#program-form");
     assert.deepEqual(await form.locator("select[name=areas]").evaluate(
       (s) => [...s.selectedOptions].map((o) => o.value)), [otherVillage.code]);
-    await form.locator("input[name=title]").fill("越权节目");
-    await choose(form.locator("select[name=clipId]"), clipTitle);
-    await form.locator("select[name=rule]").selectOption("daily");
-    await form.locator("input[name='schedule.daily']").fill("11:00");
+    await fillProgram(form, "越权节目", "11:00");
     await form.locator("button[type=submit]").click();
     const refusal = page.locator("#program-message .msg.error");
     await refusal.waitFor();
@@ -177,5 +222,139 @@ describe("web console", () => {
     await run.screenshot(page, "broadcaster-refused");
     const programs = await run.api("GET", "/api/v1/programs");
     assert.ok(!programs.some((p) => p.title === "越权节目"), "nothing was stored");
+  });
+
+  it("writes items, approves one and withdraws another (稿件)", async () => {
+    await login(editor);
+    await open("items");
+    const form = page.locator("#item-form");
+    const write = async (title, body, clip) => {
+      await form.locator("select[name=kind]").selectOption("notice");
+      await form.locator("input[name=title]").fill(title);
+      await form.locator("textarea[name=body]").fill(body);
+      await form.locator("select[name=areas]").selectOption([village.code]);
+      await choose(form.locator("select[name=clipId]"), clip);
+      await form.locator("button[type=submit]").click();
+      const row = page.locator("#item-list li", { hasText: title });
+      await row.waitFor();
+      assert.equal(await row.getAttribute("data-state"), "draft");
+      return row;
+    };
+    await write("防汛通知", "今晚有大雨，请村民注意防范。", clipTitle);
+    await run.screenshot(page, "item-draft");
+    await page.locator("#item-list li", { hasText: "防汛通知" }).locator("button", { hasText: "审核通过" }).click();
+    await page.locator("#item-list li[data-state=approved]", { hasText: "防汛通知" }).waitFor();
+
+    await write("作废的通知", "这条通知写错了。", "不附音频");
+    await page.locator("#item-list li", { hasText: "作废的通知" }).locator("button", { hasText: "审核通过" }).click();
+    const wrong = page.locator("#item-list li[data-state=approved]", { hasText: "作废的通知" });
+    await wrong.waitFor();
+    await wrong.locator("button", { hasText: "撤回" }).click();
+    const withdrawn = page.locator("#item-list li[data-state=withdrawn]", { hasText: "作废的通知" });
+    await withdrawn.waitFor();
+    assert.match(await withdrawn.textContent(), /已撤回/);
+    assert.equal(await withdrawn.locator("button").count(), 0, "nothing more to do with it");
+    const items = await run.api("GET", `/api/v1/items?date=${new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10)}`);
+    assert.deepEqual(items.map((i) => [i.title, i.state]).sort(),
+      [["作废的通知", "withdrawn"], ["防汛通知", "approved"]]);
+    await run.screenshot(page, "items-approved-withdrawn");
+  });
+
+  it("prepares a village's bulletin and previews its text and audio (每日简报)", async () => {
+    await open("bulletins");
+    await page.selectOption("#screen-bulletins select[name=area]", village.code);
+    await page.locator("#bulletin .msg", { hasText: "还没有生成" }).waitFor();
+    await page.click("#screen-bulletins button:has-text('立即生成')");
+    const card = page.locator("#bulletin section.card");
+    await card.waitFor();
+    const text = await card.locator("pre.text").textContent();
+    assert.match(text, /防汛通知/);
+    assert.match(text, /今晚有大雨/);
+    assert.ok(!text.includes("作废的通知"), "a withdrawn item is not read out");
+    await run.screenshot(page, "bulletin-prepared");
+    const ready = page.locator("#bulletin section.card[data-status=ready]");
+    await ready.waitFor({ timeout: 60000 });
+    assert.ok(await ready.locator("audio").count() >= 1, "the bulletin's audio can be played");
+    assert.match(await ready.textContent(), /音频时长/);
+    await run.screenshot(page, "bulletin-ready");
+  });
+
+  it("shows a connected reference terminal online on the board (终端)", async () => {
+    terminalName = `${village.name}1号喇叭`;
+    const issued = await run.api("POST", "/api/v1/tokens", { role: "terminal", name: terminalName, areas: [village.code] });
+    run.startTerminal(issued.token, "terminal");
+    await login(broadcaster);
+    await open("terminals");
+    const card = page.locator("#terminal-board .terminal", { hasText: terminalName });
+    await card.locator(".badge", { hasText: "在线" }).waitFor({ timeout: 30000 });
+    assert.equal(await card.getAttribute("data-state"), "idle");
+    assert.match(await card.textContent(), new RegExp(village.name));
+    await run.screenshot(page, "terminal-online");
+  });
+
+  it("starts an emergency on the village, sees the terminal switch to it, then stops it (紧急广播)", async () => {
+    assert.equal((await settled(alarmClip.id)).status, "ready");
+    await open("emergency");
+    const form = page.locator("#emergency-form");
+    await form.locator("input[name=title]").fill("台风紧急预警");
+    await form.locator("select[name=areas]").selectOption([village.code]);
+    await choose(form.locator("select[name=clipId]"), ALARM_TITLE);
+    await form.locator("button[type=submit]").click();
+    await page.locator("#emergency-confirm").waitFor();
+    assert.match(await page.textContent("#emergency-confirm"), new RegExp(`${village.name}.*${ALARM_TITLE}`));
+    await run.screenshot(page, "emergency-confirm");
+    await page.click("#emergency-confirm button:has-text('确认播出')");
+    await page.locator("#emergency-status dd[data-status=playing]").waitFor();
+    const terminal = page.locator("#emergency-terminals .terminal", { hasText: terminalName });
+    await page.locator("#emergency-terminals .terminal[data-state=playing]", { hasText: terminalName })
+      .waitFor({ timeout: 30000 });
+    assert.match(await terminal.textContent(), /正在播放/);
+    await run.screenshot(page, "emergency-terminal-playing");
+
+    await page.click("#emergency-status button:has-text('解除紧急广播')");
+    await page.locator("#emergency-status dd[data-status=cancelled]").waitFor();
+    await page.locator("#emergency-terminals .terminal[data-state=idle]", { hasText: terminalName })
+      .waitFor({ timeout: 30000 });
+    await run.screenshot(page, "emergency-stopped");
+  });
+
+  it("pages through the clip library from the server and filters it by status (音频库)", async () => {
+    // Twenty-one uploads that are not audio: they fail at once, newer than every clip before.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "junk-"));
+    const junk = [];
+    for (let i = 0; i < 21; i++) {
+      const file = path.join(dir, `junk-${i}.mp3`);
+      fs.writeFileSync(file, `not audio ${i}`);
+      junk.push(await uploadFile(file, `坏文件${i}`));
+    }
+    for (const c of junk) assert.equal((await settled(c.id)).status, "failed");
+    const all = [];
+    for (let cursor = null, first = true; first || cursor; first = false) {
+      const page = await run.api("GET", `/api/v1/clips?limit=200${cursor ? `&cursor=${cursor}` : ""}`);
+      all.push(...page.clips);
+      cursor = page.nextCursor;
+    }
+    await login(editor);
+    await open("clips");
+    const items = page.locator("#clip-list li.clip");
+    await items.first().waitFor();
+    assert.equal(await items.count(), 20, "one page");
+    assert.equal(await items.first().getAttribute("data-clip"), junk[20].id, "newest first");
+    assert.ok(await page.locator("#more-clips").isVisible());
+    await run.screenshot(page, "clips-first-page");
+    await page.click("#more-clips");
+    await page.waitForFunction((n) => document.querySelectorAll("#clip-list li.clip").length === n, all.length);
+    assert.ok(await page.locator("#more-clips").isHidden(), "the last page");
+    const shown = await items.evaluateAll((els) => els.map((e) => e.dataset.clip));
+    assert.deepEqual(shown, all.map((c) => c.id));
+    await run.screenshot(page, "clips-all-pages");
+
+    await page.selectOption("#clip-status", "ready");
+    await page.waitForFunction(() => [...document.querySelectorAll("#clip-list li.clip")]
+      .every((e) => e.dataset.status === "ready") && document.querySelectorAll("#clip-list li.clip").length > 0);
+    const ready = await items.evaluateAll((els) => els.map((e) => e.textContent));
+    assert.ok(ready.some((t) => t.includes(ALARM_TITLE)) && ready.some((t) => t.includes(clipTitle)), ready.join());
+    assert.ok(!ready.some((t) => t.includes("坏文件")));
+    await run.screenshot(page, "clips-ready-only");
   });
 });

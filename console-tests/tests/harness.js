@@ -40,10 +40,22 @@ async function waitReady(base, child, log, ms) {
   throw new Error(`server not ready after ${ms} ms; see ${log}`);
 }
 
+/** SIGTERM, then SIGKILL if it has not exited after graceMs; resolves once it has exited. */
+function stopProcess(child, graceMs) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const force = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => { clearTimeout(force); resolve(); });
+    child.kill("SIGTERM");
+  });
+}
+
 /** The server and browser of one test run, with helpers for the API and screenshots. */
 export async function startAll() {
   if (!fs.existsSync(JAR)) throw new Error(`${JAR} is missing: run mvn verify (or mvn -DskipTests package) first`);
   fs.mkdirSync(SHOTS, { recursive: true });
+  // Only this run's screenshots: numbers restart at 01.
+  for (const f of fs.readdirSync(SHOTS)) if (f.endsWith(".png")) fs.rmSync(path.join(SHOTS, f));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "xiaolaba-console-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -53,12 +65,7 @@ export async function startAll() {
     env: { ...process.env, XIAOLABA_PORT: String(port), XIAOLABA_DATA_DIR: dataDir, XIAOLABA_ADMIN_TOKEN: ADMIN },
     stdio: ["ignore", out, out],
   });
-  const stopServer = () => new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const force = setTimeout(() => child.kill("SIGKILL"), 20000);
-    child.once("exit", () => { clearTimeout(force); resolve(); });
-    child.kill("SIGTERM");
-  });
+  const stopServer = () => stopProcess(child, 20000);
   try {
     await waitReady(base, child, log, 120000);
   } catch (e) {
@@ -78,6 +85,7 @@ export async function startAll() {
   });
   browser.setDefaultTimeout(15000);
   let shot = 0;
+  const terminals = [];
   return {
     base,
     browser,
@@ -97,7 +105,23 @@ export async function startAll() {
       shot += 1;
       await page.screenshot({ path: path.join(SHOTS, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true });
     },
+    /**
+     * Runs the jar's reference loudspeaker terminal with this terminal token, against this server,
+     * its audio decoded and dropped; its log goes next to the screenshots. Stopped with the rest.
+     */
+    startTerminal(token, name = "terminal") {
+      const data = fs.mkdtempSync(path.join(os.tmpdir(), "xiaolaba-terminal-"));
+      const out = fs.openSync(path.join(SHOTS, `${name}.log`), "w");
+      const child = spawn("java", ["-jar", JAR, "terminal", "--server", base.replace(/^http/, "ws"),
+        "--token", token, "--data", data], { stdio: ["ignore", out, out] });
+      terminals.push({ child, data });
+      return { stop: () => stopProcess(child, 10000) };
+    },
     async stop() {
+      for (const t of terminals) {
+        await stopProcess(t.child, 10000);
+        fs.rmSync(t.data, { recursive: true, force: true });
+      }
       await browser.close().catch(() => {});
       await stopServer();
       fs.rmSync(profile, { recursive: true, force: true });

@@ -2,7 +2,6 @@
 // and a clip channel over the WebSocket.
 
 const TOKEN_KEY = "xiaolaba.console.token";
-const CLIPS_KEY = "xiaolaba.console.clips";
 
 export function token() {
   return localStorage.getItem(TOKEN_KEY);
@@ -116,25 +115,15 @@ export function overlaps(a, b) {
   return a.startsWith(b) || b.startsWith(a);
 }
 
-/** Clip ids this browser has met (uploaded, or named by programs and items), newest first. */
-export function knownClips() {
-  try { return JSON.parse(localStorage.getItem(CLIPS_KEY) || "[]"); } catch { return []; }
-}
-
-export function rememberClips(ids) {
-  const all = [...new Set([...ids.filter(Boolean), ...knownClips()])].slice(0, 200);
-  localStorage.setItem(CLIPS_KEY, JSON.stringify(all));
-}
-
-export function forgetClip(id) {
-  localStorage.setItem(CLIPS_KEY, JSON.stringify(knownClips().filter((c) => c !== id)));
-}
-
-/** The known clips as the server has them now; those it no longer has are forgotten. */
-export async function loadClips() {
-  const clips = await Promise.all(knownClips().map((id) => api("GET", `/api/v1/clips/${encodeURIComponent(id)}`)
-    .catch((e) => { if (e.status === 404) forgetClip(id); return null; })));
-  return clips.filter(Boolean);
+/**
+ * One page of the server's clip list, newest first: {clips, nextCursor}; pass nextCursor back as
+ * cursor for the page after it (absent on the last page). status: processing, ready or failed.
+ */
+export function listClips({ limit = 20, cursor, status } = {}) {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (cursor) q.set("cursor", cursor);
+  if (status) q.set("status", status);
+  return api("GET", `/api/v1/clips?${q}`);
 }
 
 /**

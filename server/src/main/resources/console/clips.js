@@ -1,26 +1,57 @@
-// 音频库: upload with a progress bar, then follow processing live on the clip's channel; list the
-// clips this browser knows with status, duration, loudness and both renditions to play.
-import { api, uploadClip, followClip, loadClips, rememberClips, forgetClip } from "./api.js";
-import { h, fill, field, errorBox, okBox, formatDuration, formatLufs, formatTime } from "./ui.js";
+// 音频库: upload with a progress bar, then follow processing live on the clip's channel; the
+// server's clips, newest first and a page at a time, with status, duration, loudness and both
+// renditions to play.
+import { api, uploadClip, followClip, listClips } from "./api.js";
+import { h, fill, field, options, errorBox, okBox, formatDuration, formatLufs, formatTime } from "./ui.js";
 
 const STAGES = { queued: "排队中", analyzing: "分析音频", encoding: "转码中", done: "完成" };
 const STATUS = { processing: ["处理中", "warn"], ready: ["可用", "ok"], failed: ["失败", "bad"] };
+const FILTERS = [["", "全部"], ["ready", "可用"], ["processing", "处理中"], ["failed", "失败"]];
+const PAGE = 20;
 
 export async function render(root, session) {
   const list = h("ul", { class: "list", id: "clip-list" });
-  if (session.can("clips")) root.append(uploadCard(list, session));
+  const status = h("select", { name: "status", id: "clip-status" }, options(FILTERS, ""));
+  const more = h("button", { type: "button", id: "more-clips", hidden: true }, "加载更多");
+  const message = h("div");
+  const pager = { list, status, more, message, session, cursor: null, generation: 0 };
+  status.addEventListener("change", () => refresh(pager));
+  more.addEventListener("click", () => loadPage(pager));
+  if (session.can("clips")) root.append(uploadCard(() => refresh(pager), session));
   root.append(h("section", { class: "card" }, h("h2", {}, "音频列表"),
-    addById(list, session),
-    list));
-  await refresh(list, session);
+    field("状态", status), list, message, more));
+  await refresh(pager);
 }
 
-async function refresh(list, session) {
-  const clips = await loadClips();
-  fill(list, clips.length ? clips.map((c) => clipItem(c, session)) : h("li", { class: "muted" }, "还没有音频。"));
+/** Shows the first page again (after an upload, a deletion, a new filter). */
+function refresh(pager) {
+  pager.cursor = null;
+  pager.generation++;
+  fill(pager.list);
+  return loadPage(pager);
 }
 
-function uploadCard(list, session) {
+/** Appends the next page of clips; the button asks for the one after it while there is one. */
+async function loadPage(pager) {
+  const generation = pager.generation;
+  const first = !pager.cursor;
+  pager.more.disabled = true;
+  fill(pager.message);
+  try {
+    const page = await listClips({ limit: PAGE, cursor: pager.cursor, status: pager.status.value || undefined });
+    if (generation !== pager.generation) return; // a newer refresh has started over
+    pager.cursor = page.nextCursor || null;
+    pager.list.append(...page.clips.map((c) => clipItem(c, pager.session)));
+    if (first && !page.clips.length) pager.list.append(h("li", { class: "muted" }, "还没有音频。"));
+    pager.more.hidden = !pager.cursor;
+  } catch (err) {
+    fill(pager.message, errorBox(err));
+  } finally {
+    pager.more.disabled = false;
+  }
+}
+
+function uploadCard(refresh, session) {
   const file = h("input", { type: "file", name: "file", accept: "audio/*,video/*", required: true });
   const title = h("input", { name: "title", maxlength: 200, required: true, placeholder: "如：防汛通知" });
   file.addEventListener("change", () => {
@@ -50,7 +81,6 @@ function uploadCard(list, session) {
         fill(state, `正在上传… ${Math.round(p * 100)}%`);
       });
       sent.value = 1;
-      rememberClips([clip.id]);
       const done = (c) => {
         processed.value = c.progress ?? 0;
         if (c.status === "processing") {
@@ -60,7 +90,7 @@ function uploadCard(list, session) {
         button.disabled = false;
         fill(state, c.status === "ready" ? "处理完成，可以使用了。" : `处理失败：${c.error || ""}`);
         fill(message, c.status === "ready" ? okBox(`《${c.title}》已就绪`) : "");
-        refresh(list, session);
+        refresh();
       };
       done(clip);
       if (clip.status === "processing") followClip(clip.id, done);
@@ -68,26 +98,6 @@ function uploadCard(list, session) {
       button.disabled = false;
       fill(state);
       fill(message, errorBox(err, form));
-    }
-  });
-  return form;
-}
-
-function addById(list, session) {
-  const input = h("input", { name: "clipId", placeholder: "音频编号" });
-  const message = h("div");
-  const form = h("form", { class: "row" }, field("按编号添加已有音频", input),
-    h("button", { type: "submit" }, "添加"), message);
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      const clip = await api("GET", `/api/v1/clips/${encodeURIComponent(input.value.trim())}`);
-      rememberClips([clip.id]);
-      input.value = "";
-      fill(message);
-      refresh(list, session);
-    } catch (err) {
-      fill(message, errorBox(err));
     }
   });
   return form;
@@ -117,7 +127,6 @@ export function clipItem(clip, session) {
       if (!confirm(`确定删除《${clip.title}》吗？`)) return;
       try {
         await api("DELETE", `/api/v1/clips/${encodeURIComponent(clip.id)}`);
-        forgetClip(clip.id);
         item.remove();
       } catch (err) {
         fill(message, errorBox(err));

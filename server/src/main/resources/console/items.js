@@ -1,5 +1,5 @@
 // 稿件: the items of a day, written by editors for their areas, approved or withdrawn.
-import { api, areaName, rememberClips } from "./api.js";
+import { api, areaName } from "./api.js";
 import { h, fill, field, options, errorBox, okBox, today, formatTime } from "./ui.js";
 import { areaSelect, clipSelect, selectedValues } from "./pickers.js";
 
@@ -11,7 +11,6 @@ export async function render(root, session) {
   const list = h("ul", { class: "list", id: "item-list" });
   const reload = async () => {
     const items = await api("GET", `/api/v1/items?date=${date.value}`);
-    rememberClips(items.map((i) => i.clipId));
     fill(list, items.length ? items.map((i) => itemRow(i, session, reload)) : h("li", { class: "muted" }, "这一天还没有稿件。"));
   };
   date.addEventListener("change", reload);

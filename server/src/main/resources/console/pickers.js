@@ -1,5 +1,5 @@
 // Pickers shared by the forms: areas (from the tree, the token's own marked) and ready clips.
-import { areaChoices, loadClips } from "./api.js";
+import { areaChoices, listClips } from "./api.js";
 import { h, options, formatDuration } from "./ui.js";
 
 /** A select of every area; the token's own areas (and those below them) are marked. */
@@ -16,9 +16,9 @@ export function selectedValues(select) {
   return [...select.selectedOptions].map((o) => o.value).filter(Boolean);
 }
 
-/** A select of the ready clips this browser knows, with an empty choice when optional. */
+/** A select of the newest 200 ready clips on the server, with an empty choice when optional. */
 export async function clipSelect(name, { optional = false, selected } = {}) {
-  const clips = (await loadClips()).filter((c) => c.status === "ready");
+  const { clips } = await listClips({ limit: 200, status: "ready" });
   const pairs = clips.map((c) => [c.id, `${c.title}（${formatDuration(c.durationMs)}）`]);
   if (selected && !pairs.some(([id]) => id === selected)) pairs.unshift([selected, selected]);
   if (optional) pairs.unshift(["", "（不附音频）"]);

@@ -1,6 +1,6 @@
 // 节目单: a week calendar of the programs reaching one area, and the program form with its rule
 // picker (once, daily, weekly, cron). Conflicts (409) are listed in the form by program.
-import { api, areaName, overlaps, rememberClips } from "./api.js";
+import { api, areaName, overlaps } from "./api.js";
 import { h, fill, field, options, errorBox, okBox, infoBox, wallClock, today, ZONE, formatTime } from "./ui.js";
 import { areaSelect, clipSelect, selectedValues } from "./pickers.js";
 
@@ -21,7 +21,6 @@ export async function render(root, session) {
   };
   const reload = async () => {
     state.programs = await api("GET", "/api/v1/programs");
-    rememberClips(state.programs.map((p) => p.clipId));
     draw();
   };
   area.addEventListener("change", () => { state.area = area.value; draw(); });
@@ -152,7 +151,7 @@ function showProgram(panel, p, session, reload) {
   card.scrollIntoView({ block: "nearest" });
 }
 
-/** The program form; with {p.id} it edits that program (saved as a new one replacing it). */
+/** The program form; with {p.id} it edits that program in place (PUT, same id). */
 async function showForm(panel, session, p, reload) {
   const s = p.schedule || { daily: "07:00" };
   const kind = s.once ? "once" : s.weekly ? "weekly" : s.cron ? "cron" : "daily";
@@ -229,20 +228,12 @@ async function showForm(panel, session, p, reload) {
 }
 
 /**
- * Creates the program; an edit deletes the old one first (the API has no update) and puts it back
- * if the new one is refused, so a refused edit leaves the schedule as it was.
+ * Creates the program, or changes it in place: the server checks an edit like a new program (but
+ * never against itself), and a refused edit changes nothing.
  */
-async function save(old, body) {
+function save(old, body) {
   if (!old.id) return api("POST", "/api/v1/programs", body);
-  await api("DELETE", `/api/v1/programs/${encodeURIComponent(old.id)}`);
-  try {
-    return await api("POST", "/api/v1/programs", body);
-  } catch (err) {
-    const { title, clipId, source, areas, priority, timezone, schedule, startDate, endDate } = old;
-    await api("POST", "/api/v1/programs",
-      { title, clipId, source, areas, priority, timezone, schedule, startDate, endDate }).catch(() => null);
-    throw err;
-  }
+  return api("PUT", `/api/v1/programs/${encodeURIComponent(old.id)}`, body);
 }
 
 /** For a 409: the programs it clashes with, by title and rule. */
