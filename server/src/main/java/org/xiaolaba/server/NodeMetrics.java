@@ -59,8 +59,8 @@ final class NodeMetrics implements AutoCloseable {
   }
 
   /**
-   * Where the push hub reports each live message's fan-out time, in milliseconds from its append
-   * in Redis to its last subscriber's write queued here: the {@code xiaolaba.push.fanout} timer.
+   * Where the push hub reports each live message's fan-out time, in milliseconds from its append in
+   * Redis to its last subscriber's write queued here: the {@code xiaolaba.push.fanout} timer.
    */
   LongConsumer fanOutMillis() {
     return millis -> fanOut.record(Math.max(0, millis), TimeUnit.MILLISECONDS);

@@ -45,6 +45,15 @@ public final class EmbeddedRedisServer implements AutoCloseable {
 
   /** Starts redis-server persisting into {@code dir}; fails with a message saying what to do. */
   public static EmbeddedRedisServer start(Path dir, Path binDir, String appendfsync) {
+    return start(dir, binDir, appendfsync, 0);
+  }
+
+  /**
+   * Starts redis-server on {@code port} (0: any free one) persisting into {@code dir}: a fixed port
+   * lets a test stop Redis and start it again where the clients expect it.
+   */
+  public static EmbeddedRedisServer start(
+      Path dir, Path binDir, String appendfsync, int fixedPort) {
     try {
       Files.createDirectories(dir);
       Files.createDirectories(binDir);
@@ -56,8 +65,8 @@ public final class EmbeddedRedisServer implements AutoCloseable {
     stopOrphan(dir);
     String last = "unknown reason";
     // A free port can be taken between probing and binding; try a few before giving up.
-    for (int attempt = 0; attempt < 5; attempt++) {
-      int port = freeLoopbackPort();
+    for (int attempt = 0; attempt < (fixedPort > 0 ? 1 : 5); attempt++) {
+      int port = fixedPort > 0 ? fixedPort : freeLoopbackPort();
       try {
         Process process = launch(binary, port, dir, appendfsync);
         Optional<String> failure = awaitReady(process, port);

@@ -234,7 +234,8 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
                         .record(ClientThrottle.Kind.AUTH_FAILURE, remoteAddress(ctx));
                   }
                 } catch (RuntimeException e) {
-                  ctx.executor().execute(() -> fail(ctx, e));
+                  // Redis down, say: answer (503) and close, as the body was left unread.
+                  ctx.executor().execute(() -> failBeforeBody(ctx, e));
                   return;
                 }
                 ctx.executor()
@@ -246,8 +247,19 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
                         });
               });
     } catch (RejectedExecutionException e) {
-      fail(ctx, e);
+      failBeforeBody(ctx, e);
     }
+  }
+
+  /**
+   * A failure before the request's body was read (its reading paused): the answer closes the
+   * connection, so the next request on it cannot be read as part of this one's body, nor wait
+   * forever on a paused connection.
+   */
+  private void failBeforeBody(ChannelHandlerContext ctx, Throwable e) {
+    if (!ctx.channel().isActive()) return;
+    ctx.channel().config().setAutoRead(true);
+    reject(ctx, errorResponse(e), true);
   }
 
   private void beginBody(ChannelHandlerContext ctx) {

@@ -45,6 +45,9 @@ final class ChannelHistory implements AutoCloseable {
 
   private record Key(String channel, String since, String epoch) {}
 
+  /** The epoch slot of a catch-up read's key, so it never shares a read with a subscribe. */
+  private static final String CATCH_UP = "\u0000catch-up";
+
   private final RedisHandle redis;
   private final Clock clock;
   private final Duration maxAge;
@@ -113,7 +116,29 @@ final class ChannelHistory implements AutoCloseable {
     return mine;
   }
 
+  /**
+   * The entries after {@code since}, at most twice the kept length: a catch-up for a subscriber
+   * that was connected all along but may have missed live messages (the node's pub/sub link to
+   * Redis dropped). Coalesced like {@link #missed}.
+   */
+  CompletableFuture<List<Entry>> after(String channel, String since) {
+    return missed(channel, since, CATCH_UP).thenApply(Replay::entries);
+  }
+
+  private List<Entry> entriesAfter(String key, String channel, String since, long count) {
+    List<Entry> entries = new ArrayList<>();
+    for (StreamEntry e : redis.client().xrange(key, "(" + since, "+", (int) count)) {
+      String offset = e.getID().toString();
+      entries.add(new Entry(offset, Frames.push(channel, offset, e.getFields().get("data"))));
+    }
+    return entries;
+  }
+
   private Replay read(String channel, String since, String sinceEpoch) {
+    if (CATCH_UP.equals(sinceEpoch)) {
+      return new Replay(
+          true, null, null, entriesAfter(streamKey(channel), channel, since, 2L * maxLength));
+    }
     String key = streamKey(channel);
     Response<StreamInfo> infoReply;
     Response<String> epochReply;
@@ -152,13 +177,8 @@ final class ChannelHistory implements AutoCloseable {
       log.debug("Subscriber to {} from {} not recovered: {}", channel, since, why);
       return new Replay(false, lastOffset, epoch, List.of());
     }
-    List<Entry> entries = new ArrayList<>();
-    int count = (int) Math.max(1, Math.min(info.getLength(), 2L * maxLength));
-    for (StreamEntry e : redis.client().xrange(key, "(" + from, "+", count)) {
-      String offset = e.getID().toString();
-      entries.add(new Entry(offset, Frames.push(channel, offset, e.getFields().get("data"))));
-    }
-    return new Replay(true, lastOffset, epoch, entries);
+    long count = Math.max(1, Math.min(info.getLength(), 2L * maxLength));
+    return new Replay(true, lastOffset, epoch, entriesAfter(key, channel, since, count));
   }
 
   @Override

@@ -65,6 +65,12 @@ final class ChannelTable {
     sequences[i] = offset.sequence();
   }
 
+  /** The offset of the last message sent (or announced) on the channel; null when none. */
+  StreamOffset last(String channel) {
+    int i = indexOf(channel);
+    return i < 0 || millis[i] == NONE ? null : new StreamOffset(millis[i], sequences[i]);
+  }
+
   List<String> names() {
     return List.of(Arrays.copyOf(names, size));
   }

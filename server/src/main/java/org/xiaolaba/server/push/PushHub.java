@@ -103,6 +103,7 @@ public final class PushHub implements AutoCloseable {
 
   /** Told, per live message, the milliseconds from its append in Redis to its last write here. */
   private volatile LongConsumer fanOutObserver = ms -> {};
+
   private final PushCounters counters;
   private volatile TerminalSchedule schedule;
 
@@ -140,10 +141,7 @@ public final class PushHub implements AutoCloseable {
                 liveChannel(), this::onLive,
                 terminalChannel(), this::onTerminalCommand,
                 clipChannel(), this::onClipEvent),
-            () ->
-                log.warn(
-                    "Live pushes sent while the Redis subscription was down were not delivered"
-                        + " live; clients recover them from their offsets"));
+            this::catchUpAll);
   }
 
   public void start() {
@@ -384,6 +382,31 @@ public final class PushHub implements AutoCloseable {
               if (busy != null) s.tryAgainLater(channel);
               else s.endReplay(channel, replay);
             });
+  }
+
+  /** A session's catch-up read of one channel after {@code since}. */
+  void catchUp(WebSocketSession s, String channel, String since) {
+    history
+        .after(channel, since)
+        .whenComplete(
+            (entries, busy) -> {
+              if (busy != null) s.tryAgainLater(channel);
+              else s.endCatchUp(channel, entries);
+            });
+  }
+
+  /**
+   * The pub/sub link to Redis is back after a drop: live messages sent meanwhile never reached this
+   * node, so every connection catches up from its last offsets (reads coalesced per channel and
+   * offset).
+   */
+  private void catchUpAll() {
+    int n = 0;
+    for (WebSocketSession s : allSessions()) {
+      s.catchUp();
+      n++;
+    }
+    log.warn("The Redis subscription was down: {} connections catch up from their last offsets", n);
   }
 
   // ---- clip progress (live only, no history) ----

@@ -286,21 +286,60 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
         .execute(
             () -> {
               send(Frames.subscribed(ch, replay.recovered(), replay.lastOffset(), replay.epoch()));
-              for (ChannelHistory.Entry e : replay.entries()) {
-                StreamOffset offset = StreamOffset.parse(e.offset());
-                if (channels.sent(ch, offset)) continue;
-                send(e.frame());
-                channels.sentNow(ch, offset);
-              }
               ReplayState state = replaying == null ? null : replaying.get(ch);
-              if (state != null && --state.outstanding <= 0) {
-                replaying.remove(ch);
-                if (replaying.isEmpty()) replaying = null;
-                for (Object[] p : state.pending) {
-                  deliverNow(ch, (StreamOffset) p[0], (ByteBuf) p[1]);
-                }
+              boolean lastReplay = state == null || state.outstanding <= 1;
+              finishReplay(ch, replay.entries());
+              // The client now stands at the channel's newest offset, whatever came before it
+              // (unless another replay of the channel, from an earlier offset, is still coming):
+              // a catch-up after a lost Redis subscription starts from there.
+              if (lastReplay && replay.lastOffset() != null) {
+                StreamOffset newest = StreamOffset.parse(replay.lastOffset());
+                if (!channels.sent(ch, newest)) channels.sentNow(ch, newest);
               }
             });
+  }
+
+  /** Sends the entries not sent yet, then what arrived live meanwhile; on the event loop. */
+  private void finishReplay(String ch, List<ChannelHistory.Entry> entries) {
+    for (ChannelHistory.Entry e : entries) {
+      StreamOffset offset = StreamOffset.parse(e.offset());
+      if (channels.sent(ch, offset)) continue;
+      send(e.frame());
+      channels.sentNow(ch, offset);
+    }
+    ReplayState state = replaying == null ? null : replaying.get(ch);
+    if (state != null && --state.outstanding <= 0) {
+      replaying.remove(ch);
+      if (replaying.isEmpty()) replaying = null;
+      for (Object[] p : state.pending) {
+        deliverNow(ch, (StreamOffset) p[0], (ByteBuf) p[1]);
+      }
+    }
+  }
+
+  /**
+   * The node's pub/sub link to Redis dropped and is back: live messages may have been missed. Each
+   * of this connection's channels is read from its last offset and what it lacks is sent, in order,
+   * with no new {@code subscribed} (the client's offsets stay valid).
+   */
+  void catchUp() {
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              if (!channel.isActive()) return;
+              for (String ch : channels.names()) {
+                if (ch.startsWith(PushHub.CLIP_PREFIX)) continue;
+                StreamOffset last = channels.last(ch);
+                beginReplay(ch);
+                hub.catchUp(this, ch, last == null ? "0-0" : last.toString());
+              }
+            });
+  }
+
+  /** Called from a reader when a catch-up's entries are read: continue on the event loop. */
+  void endCatchUp(String ch, List<ChannelHistory.Entry> entries) {
+    channel.eventLoop().execute(() -> finishReplay(ch, entries));
   }
 
   /** Too many history reads are waiting: this client should come back a little later. */

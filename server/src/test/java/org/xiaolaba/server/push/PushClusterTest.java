@@ -100,12 +100,12 @@ class PushClusterTest {
           .until(
               () ->
                   node.get("/metrics", null)
-                      .body()
-                      .lines()
-                      .filter(l -> l.startsWith("xiaolaba_push_fanout_seconds_count"))
-                      .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                      .sum()
-                  >= 31);
+                          .body()
+                          .lines()
+                          .filter(l -> l.startsWith("xiaolaba_push_fanout_seconds_count"))
+                          .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                          .sum()
+                      >= 31);
     }
   }
 
