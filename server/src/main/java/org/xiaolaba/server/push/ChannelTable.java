@@ -14,6 +14,15 @@ final class ChannelTable {
   private String[] names = new String[1];
   private long[] millis = new long[1];
   private long[] sequences = new long[1];
+
+  /**
+   * Per channel, the newest offset the client was told of when it subscribed ({@code subscribed}'s
+   * offset): where a catch-up starts when nothing was sent since. Not used to drop duplicates: a
+   * second subscribe with an earlier {@code since} must still replay what lies before it.
+   */
+  private long[] announcedMillis = new long[1];
+
+  private long[] announcedSequences = new long[1];
   private int size;
 
   int size() {
@@ -32,10 +41,14 @@ final class ChannelTable {
       names = Arrays.copyOf(names, n);
       millis = Arrays.copyOf(millis, n);
       sequences = Arrays.copyOf(sequences, n);
+      announcedMillis = Arrays.copyOf(announcedMillis, n);
+      announcedSequences = Arrays.copyOf(announcedSequences, n);
     }
     names[size] = channel;
     millis[size] = NONE;
     sequences[size] = NONE;
+    announcedMillis[size] = NONE;
+    announcedSequences[size] = NONE;
     size++;
   }
 
@@ -46,6 +59,8 @@ final class ChannelTable {
     names[i] = names[size];
     millis[i] = millis[size];
     sequences[i] = sequences[size];
+    announcedMillis[i] = announcedMillis[size];
+    announcedSequences[i] = announcedSequences[size];
     names[size] = null;
   }
 
@@ -65,10 +80,39 @@ final class ChannelTable {
     sequences[i] = offset.sequence();
   }
 
-  /** The offset of the last message sent (or announced) on the channel; null when none. */
+  /** Notes the newest offset the client was told of when subscribing to the channel. */
+  void announced(String channel, StreamOffset offset) {
+    int i = indexOf(channel);
+    if (i < 0 || later(announcedMillis[i], announcedSequences[i], offset)) return;
+    announcedMillis[i] = offset.millis();
+    announcedSequences[i] = offset.sequence();
+  }
+
+  /**
+   * Where the client stands on the channel: the later of the last message sent and the offset it
+   * was told of when subscribing; null when neither.
+   */
   StreamOffset last(String channel) {
     int i = indexOf(channel);
-    return i < 0 || millis[i] == NONE ? null : new StreamOffset(millis[i], sequences[i]);
+    if (i < 0) return null;
+    boolean sent = millis[i] != NONE;
+    boolean told = announcedMillis[i] != NONE;
+    if (!sent && !told) return null;
+    if (sent && (!told || later(millis[i], sequences[i], announcedAt(i)))) {
+      return new StreamOffset(millis[i], sequences[i]);
+    }
+    return announcedAt(i);
+  }
+
+  private StreamOffset announcedAt(int i) {
+    return new StreamOffset(announcedMillis[i], announcedSequences[i]);
+  }
+
+  /** True when ({@code ms}, {@code seq}) is set and at or after {@code offset}. */
+  private static boolean later(long ms, long seq, StreamOffset offset) {
+    if (ms == NONE) return false;
+    int c = Long.compare(ms, offset.millis());
+    return c > 0 || (c == 0 && seq >= offset.sequence());
   }
 
   List<String> names() {

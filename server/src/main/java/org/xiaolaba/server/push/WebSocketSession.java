@@ -286,16 +286,12 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
         .execute(
             () -> {
               send(Frames.subscribed(ch, replay.recovered(), replay.lastOffset(), replay.epoch()));
-              ReplayState state = replaying == null ? null : replaying.get(ch);
-              boolean lastReplay = state == null || state.outstanding <= 1;
-              finishReplay(ch, replay.entries());
-              // The client now stands at the channel's newest offset, whatever came before it
-              // (unless another replay of the channel, from an earlier offset, is still coming):
-              // a catch-up after a lost Redis subscription starts from there.
-              if (lastReplay && replay.lastOffset() != null) {
-                StreamOffset newest = StreamOffset.parse(replay.lastOffset());
-                if (!channels.sent(ch, newest)) channels.sentNow(ch, newest);
+              // A catch-up after a lost Redis subscription starts from the offset the client was
+              // told of, at the latest.
+              if (replay.lastOffset() != null) {
+                channels.announced(ch, StreamOffset.parse(replay.lastOffset()));
               }
+              finishReplay(ch, replay.entries());
             });
   }
 
