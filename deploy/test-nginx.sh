@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Runs deploy/nginx.conf in front of two xiaolaba nodes on one Redis, all on 127.0.0.1, and checks
+# through it: WebSockets (upgrade, one per node), a push reaching them, an upload, media from either
+# node (deploy/NginxCheck.java). Installs Debian's nginx if missing. Stops everything it started.
+#   deploy/test-nginx.sh                      # uses server/target/xiaolaba-server.jar
+#   XIAOLABA_JAR=/path/to.jar deploy/test-nginx.sh
+# Keeps its directory (logs, rendered config) on failure, or always with KEEP=1.
+set -euo pipefail
+DEPLOY="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(dirname "$DEPLOY")"
+JAR="${XIAOLABA_JAR:-$REPO/server/target/xiaolaba-server.jar}"
+TOKEN="nginx-test-admin-$RANDOM$RANDOM"
+START=$SECONDS
+
+fail() { echo "test-nginx: FAILED: $*" >&2; exit 1; }
+[ -f "$JAR" ] || fail "no jar at $JAR (mvn -DskipTests package first)"
+command -v java >/dev/null || fail "java is not on PATH"
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+NGINX="$(command -v nginx || true)"
+[ -n "$NGINX" ] || [ ! -x /usr/sbin/nginx ] || NGINX=/usr/sbin/nginx
+if [ -z "$NGINX" ]; then
+  echo "test-nginx: installing Debian's nginx"
+  # Keep the package from starting its own nginx on port 80: only our instance runs.
+  POLICY=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    POLICY=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null && $SUDO chmod 755 "$POLICY"
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx >/dev/null
+  [ -z "$POLICY" ] || $SUDO rm -f "$POLICY"
+  NGINX=/usr/sbin/nginx
+fi
+echo "test-nginx: $("$NGINX" -v 2>&1)"
+
+WORK="$(mktemp -d /tmp/xiaolaba-nginx-test.XXXXXX)"
+chmod 755 "$WORK" # nginx workers run as another user
+PIDS=()
+cleanup() {
+  rc=$?
+  set +e
+  if [ -f "$WORK/nginx/nginx.pid" ]; then kill -QUIT "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null; fi
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
+  # the embedded Redis is stopped by node 1 on SIGTERM; should node 1 have died, stop it here
+  if [ -f "$WORK/node1/redis/redis.pid" ]; then kill -TERM "$(cat "$WORK/node1/redis/redis.pid")" 2>/dev/null; fi
+  if [ $rc != 0 ]; then
+    for f in "$WORK"/node1.log "$WORK"/node2.log "$WORK"/nginx/error.log; do
+      [ -f "$f" ] && { echo "---- tail of $f"; tail -n 40 "$f"; }
+    done
+    echo "test-nginx: FAILED after $((SECONDS - START)) s; kept $WORK" >&2
+  elif [ "${KEEP:-0}" = 1 ]; then
+    echo "test-nginx: kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+wait_for() { # seconds, description, command...
+  local seconds=$1 what=$2; shift 2
+  for _ in $(seq 1 $((seconds * 5))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  fail "$what not within ${seconds} s"
+}
+ready() { curl -sf -o /dev/null --max-time 2 "$1/readyz"; }
+
+start_node() { # name, port, extra env...
+  local name=$1 port=$2; shift 2
+  mkdir -p "$WORK/$name"
+  env XIAOLABA_PORT="$port" XIAOLABA_DATA_DIR="$WORK/$name" XIAOLABA_ADMIN_TOKEN="$TOKEN" \
+    XIAOLABA_FFMPEG_WORKERS=1 "$@" \
+    java -Xmx384m -XX:TieredStopAtLevel=1 -jar "$JAR" >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+}
+
+# 1. two nodes on one Redis: node 1 with the embedded Redis, node 2 on node 1's Redis
+P1=$(free_port); P2=$(free_port)
+while [ "$P2" = "$P1" ]; do P2=$(free_port); done
+NODE1="http://127.0.0.1:$P1"; NODE2="http://127.0.0.1:$P2"
+start_node node1 "$P1"
+redis_port() { sed -n 's/.*Embedded Redis started on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/node1.log" | head -n 1; }
+has_redis() { [ -n "$(redis_port)" ]; }
+wait_for 60 "node 1's embedded Redis" has_redis
+REDIS_URL="redis://127.0.0.1:$(redis_port)"
+start_node node2 "$P2" XIAOLABA_REDIS_URL="$REDIS_URL"
+echo "test-nginx: node 1 on $P1 (embedded Redis $REDIS_URL), node 2 on $P2"
+
+# 2. deploy/nginx.conf rendered for this test: the lines marked "render:" and the node list
+mkdir -p "$WORK/nginx/logs"
+PROXY_PORT=$(free_port)
+while [ "$PROXY_PORT" = "$P1" ] || [ "$PROXY_PORT" = "$P2" ]; do PROXY_PORT=$(free_port); done
+CONF="$WORK/nginx/nginx.conf"
+awk -v dir="$WORK/nginx" -v port="$PROXY_PORT" -v p1="$P1" -v p2="$P2" '
+  /^user .*# render:/      { n["user"]++; next }
+  /^pid .*# render:/       { print "pid " dir "/nginx.pid;"; n["pid"]++; next }
+  /^error_log .*# render:/ { print "error_log " dir "/error.log info;"; n["error_log"]++; next }
+  /access_log .*# render:/ { print "    access_log " dir "/access.log;";
+                             # temporary files under the test directory, not /var/lib/nginx
+                             print "    client_body_temp_path " dir "/client_body;";
+                             print "    proxy_temp_path " dir "/proxy;";
+                             print "    fastcgi_temp_path " dir "/fastcgi;";
+                             print "    uwsgi_temp_path " dir "/uwsgi;";
+                             print "    scgi_temp_path " dir "/scgi;";
+                             n["access_log"]++; next }
+  /listen .*# render:/     { print "        listen 127.0.0.1:" port ";"; n["listen"]++; next }
+  /# BEGIN nodes/          { print; print "        server 127.0.0.1:" p1 " max_fails=3 fail_timeout=10s;";
+                             print "        server 127.0.0.1:" p2 " max_fails=3 fail_timeout=10s;";
+                             skip = 1; n["nodes"]++; next }
+  /# END nodes/            { skip = 0 }
+  !skip                    { print }
+  END { for (k in want) if (n[k] != 1) { print "render: \"" k "\" found " n[k] + 0 " times" > "/dev/stderr"; bad = 1 }
+        exit bad }
+  BEGIN { split("user pid error_log access_log listen nodes", w, " "); for (i in w) want[w[i]] = 1 }
+' "$DEPLOY/nginx.conf" >"$CONF" || fail "deploy/nginx.conf no longer has the lines this script rewrites"
+if grep -n '10\.0\.0\.\|/var/log/nginx\|/run/nginx' "$CONF"; then fail "rendering left production values"; fi
+"$NGINX" -t -q -p "$WORK/nginx/" -c "$CONF" || fail "nginx -t refused the rendered deploy/nginx.conf ($CONF)"
+
+# the systemd unit too, where systemd is at hand (java's path as on this machine)
+if command -v systemd-analyze >/dev/null; then
+  sed "s|/usr/bin/java|$(command -v java)|" "$DEPLOY/xiaolaba.service" >"$WORK/xiaolaba.service"
+  out=$(systemd-analyze verify "$WORK/xiaolaba.service" 2>&1 | grep -v -e 'User=xiaolaba' -e "Group=xiaolaba" || true)
+  [ -z "$out" ] || fail "systemd-analyze verify deploy/xiaolaba.service: $out"
+  echo "test-nginx: systemd-analyze verify deploy/xiaolaba.service: ok"
+fi
+
+wait_for 60 "node 1 ready ($NODE1/readyz)" ready "$NODE1"
+wait_for 60 "node 2 ready ($NODE2/readyz)" ready "$NODE2"
+"$NGINX" -p "$WORK/nginx/" -c "$CONF" -g 'daemon off;' &
+PIDS+=($!)
+PROXY="http://127.0.0.1:$PROXY_PORT"
+wait_for 15 "nginx on $PROXY" ready "$PROXY"
+echo "test-nginx: nginx on $PROXY in front of both nodes ($((SECONDS - START)) s)"
+
+# 3. through nginx: WebSockets, a push, an upload, media
+java "$DEPLOY/NginxCheck.java" "$PROXY" "$NODE1" "$NODE2" "$TOKEN" || fail "NginxCheck"
+grep -q 'GET /ws' "$WORK/nginx/access.log" || fail "nginx logged no /ws request"
+echo "test-nginx: passed in $((SECONDS - START)) s"
