@@ -34,9 +34,31 @@ public record Settings(
   public record Admin(String token) {}
 
   public record Redis(
-      String url, String keyPrefix, int poolSize, Duration timeout, EmbeddedRedis embedded) {
+      String url,
+      String keyPrefix,
+      int poolSize,
+      Duration timeout,
+      EmbeddedRedis embedded,
+      Sentinel sentinel) {
     public boolean isEmbedded() {
-      return url == null || url.isBlank();
+      return (url == null || url.isBlank()) && !usesSentinel();
+    }
+
+    /** True when the master is found through Redis Sentinel ({@code redis.sentinel.master}). */
+    public boolean usesSentinel() {
+      return sentinel != null && sentinel.master() != null && !sentinel.master().isBlank();
+    }
+  }
+
+  /**
+   * Redis Sentinel: the name of the monitored master and the sentinels' {@code host:port}, comma
+   * separated. When set, the master is whichever the sentinels name, before and after a failover.
+   */
+  public record Sentinel(String master, String nodes) {
+    /** The sentinels, as {@code host:port} entries. */
+    public java.util.List<String> nodeList() {
+      if (nodes == null || nodes.isBlank()) return java.util.List.of();
+      return java.util.Arrays.stream(nodes.split(",")).map(String::trim).toList();
     }
   }
 

@@ -27,7 +27,16 @@ final class SettingsValidator {
     zone("timezone", s.timezone());
 
     Settings.Redis r = s.redis();
-    if (!r.isEmbedded()) redisUrl(r.url());
+    if (r.usesSentinel()) {
+      check(
+          !r.sentinel().nodeList().isEmpty()
+              && r.sentinel().nodeList().stream().allMatch(n -> n.matches("[^:\\s]+:\\d{1,5}")),
+          "redis.sentinel.nodes",
+          r.sentinel().nodes(),
+          "expected the sentinels as host:port, comma separated, e.g. 10.0.0.5:26379,10.0.0.6:26379");
+    } else if (!r.isEmbedded()) {
+      redisUrl(r.url());
+    }
     check(
         r.keyPrefix() != null && r.keyPrefix().matches("\\S{1,32}"),
         "redis.keyPrefix",

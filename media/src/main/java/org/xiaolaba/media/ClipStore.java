@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.redis.RedisHandle;
 import redis.clients.jedis.AbstractTransaction;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -142,7 +142,7 @@ final class ClipStore {
    * existed, or a lost key); returns how many were filed. Safe on several nodes at once.
    */
   int ensureListed() {
-    JedisPooled client = redis.client();
+    UnifiedJedis client = redis.client();
     if (client.exists(createdKey())) return 0;
     String pattern = globEscape(redis.key("clip:")) + "*";
     int prefixLength = redis.key("clip:").length();

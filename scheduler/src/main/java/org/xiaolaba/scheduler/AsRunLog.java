@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.redis.RedisHandle;
 import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * What was played, for broadcasters and for compliance. Keys (after the configured prefix):
@@ -49,7 +49,7 @@ final class AsRunLog {
   static final Duration DELETED_RUNS_TTL = Duration.ofDays(30);
 
   private final RedisHandle redis;
-  private final JedisPooled client;
+  private final UnifiedJedis client;
   private final ObjectMapper json;
   private final AreaOverlap areas;
   private final ZoneId zone;

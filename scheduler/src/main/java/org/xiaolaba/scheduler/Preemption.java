@@ -16,8 +16,8 @@ import org.xiaolaba.config.errors.OverloadedException;
 import org.xiaolaba.config.redis.RedisHandle;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.AbstractTransaction;
-import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * What terminals are playing, or have been told to play, per area, so that a higher priority takes
@@ -68,7 +68,7 @@ final class Preemption {
       List<StopCommand> stops) {}
 
   private final RedisHandle redis;
-  private final JedisPooled client;
+  private final UnifiedJedis client;
   private final ObjectMapper json;
   private final AreaOverlap areas;
 

@@ -16,8 +16,8 @@ import org.xiaolaba.config.errors.OverloadedException;
 import org.xiaolaba.config.redis.RedisHandle;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.AbstractTransaction;
-import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Programs, their area index and run claims in Redis. Keys (after the configured prefix):
@@ -43,7 +43,7 @@ final class ProgramStore {
   static final String INDEX_VERSION = "1";
 
   private final RedisHandle redis;
-  private final JedisPooled client;
+  private final UnifiedJedis client;
   private final ObjectMapper json;
 
   ProgramStore(RedisHandle redis, ObjectMapper json) {

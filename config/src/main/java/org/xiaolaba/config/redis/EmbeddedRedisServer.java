@@ -91,6 +91,14 @@ public final class EmbeddedRedisServer implements AutoCloseable {
             + ". Install Redis and set XIAOLABA_REDIS_URL=redis://host:port instead.");
   }
 
+  /**
+   * The redis-server binary for this OS and architecture, unpacked into {@code binDir}: it also
+   * runs Redis Sentinel ({@code --sentinel}).
+   */
+  public static Path binaryPath(Path binDir) {
+    return binary(binDir).toPath();
+  }
+
   /** The redis-server binary for this OS and architecture, unpacked from the artifact. */
   private static File binary(Path binDir) {
     try {
