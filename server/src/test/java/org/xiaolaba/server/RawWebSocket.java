@@ -31,6 +31,50 @@ public final class RawWebSocket {
     }
   }
 
+  /**
+   * Sends the handshake for {@code path} (such as {@code /ws?token=T}) on {@code s}; returns the
+   * response head.
+   */
+  public static String handshake(Socket s, String path) throws IOException {
+    s.getOutputStream()
+        .write(
+            new String(HANDSHAKE, StandardCharsets.US_ASCII)
+                .replaceFirst("^GET /ws ", "GET " + path + " ")
+                .getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream().flush();
+    return readHead(s.getInputStream());
+  }
+
+  /**
+   * Writes one frame exactly as told, whatever the protocol says: {@code firstByte} is FIN, the
+   * reserved bits and the opcode; the length field says {@code declaredLength} while only {@code
+   * payload} follows (masked with a fixed key when {@code masked}).
+   */
+  public static void sendFrame(
+      OutputStream out, int firstByte, boolean masked, long declaredLength, byte[] payload)
+      throws IOException {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    b.write(firstByte);
+    int maskBit = masked ? 0x80 : 0;
+    if (declaredLength < 126) {
+      b.write(maskBit | (int) declaredLength);
+    } else if (declaredLength <= 0xffff) {
+      b.write(maskBit | 126);
+      b.write((int) (declaredLength >>> 8));
+      b.write((int) declaredLength);
+    } else {
+      b.write(maskBit | 127);
+      for (int shift = 56; shift >= 0; shift -= 8) b.write((int) (declaredLength >>> shift));
+    }
+    byte[] mask = {0x37, (byte) 0xfa, 0x21, 0x3d};
+    if (masked) b.write(mask);
+    for (int i = 0; i < payload.length; i++) {
+      b.write(masked ? payload[i] ^ mask[i % 4] : payload[i]);
+    }
+    out.write(b.toByteArray());
+    out.flush();
+  }
+
   /** Sends the handshake on {@code s}; returns the response head. */
   public static String handshake(Socket s) throws IOException {
     s.getOutputStream().write(HANDSHAKE);

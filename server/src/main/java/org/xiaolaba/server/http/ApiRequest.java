@@ -62,15 +62,15 @@ public record ApiRequest(
     } catch (com.fasterxml.jackson.databind.exc.InvalidDefinitionException e) {
       throw new IllegalStateException("the server cannot bind " + type.getSimpleName(), e);
     } catch (JsonProcessingException e) {
+      // A limit exceeded (a number of 1,000+ digits, nesting past 1,000) has no location.
+      com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
       throw new InvalidInputException(
           "body",
           "the body is not valid JSON: "
               + e.getOriginalMessage()
-              + " (line "
-              + e.getLocation().getLineNr()
-              + ", column "
-              + e.getLocation().getColumnNr()
-              + ")");
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
     } catch (java.io.IOException e) {
       throw new InvalidInputException("body", "the body cannot be read: " + e.getMessage());
     }

@@ -104,7 +104,20 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(req.uri());
-    String path = uri.path();
+    String path;
+    try {
+      // Decoded here, once: a bad escape ("%", "%zz") thrown later, on a worker's callback, would
+      // leave the connection paused and unanswered.
+      path = uri.path();
+      uri.parameters();
+    } catch (IllegalArgumentException e) {
+      reject(
+          ctx,
+          HttpResponseStatus.BAD_REQUEST,
+          "malformed request target: " + e.getMessage(),
+          false);
+      return;
+    }
     if (path.equals(WebSocketUpgrade.PATH)) {
       startWebSocket(ctx, req, uri);
       return;
