@@ -114,7 +114,11 @@ public record Settings(
   public record BulletinTimes(String prepareCron, String pushCron) {}
 
   public record Http(
-      ByteSize maxJsonSize, int blockingThreads, int blockingQueueSize, Throttle throttle) {}
+      ByteSize maxJsonSize,
+      int blockingThreads,
+      int blockingQueueSize,
+      Throttle throttle,
+      String advertiseUrl) {}
 
   /**
    * Per client address, per node: failed token checks, uploads and pushes allowed per minute (token

@@ -130,6 +130,13 @@ final class SettingsValidator {
     range("http.maxJsonSize", h.maxJsonSize().bytes(), 1024, 64L * 1024 * 1024);
     range("http.blockingThreads", h.blockingThreads(), 1, 1024);
     range("http.blockingQueueSize", h.blockingQueueSize(), 1, 1_000_000);
+    check(
+        h.advertiseUrl() == null
+            || h.advertiseUrl().isEmpty()
+            || h.advertiseUrl().matches("https?://[^/\\s]+(:\\d{1,5})?"),
+        "http.advertiseUrl",
+        h.advertiseUrl(),
+        "expected empty or http://host:port (no path)");
     Settings.Throttle t = h.throttle();
     range("http.throttle.authFailuresPerMinute", t.authFailuresPerMinute(), 1, 100_000);
     range("http.throttle.uploadsPerMinute", t.uploadsPerMinute(), 0, 100_000);

@@ -245,6 +245,19 @@ public final class ClipLibrary implements AutoCloseable {
     return directories.existingRendition(name);
   }
 
+  /**
+   * The rendition file {@code name} on this node only, never fetched from another node: what this
+   * node answers when another node asks it for a file (so two nodes never ask each other in turn).
+   */
+  public Optional<Path> localMediaFile(String name) {
+    return directories.rendition(name, false);
+  }
+
+  /** Where renditions transcoded on other nodes are fetched from, when this node needs them. */
+  public void peers(RenditionPeers peers) {
+    directories.peers(peers);
+  }
+
   /** Clips waiting for a transcoding worker (at most {@code ffmpeg.queueSize}), for metrics. */
   public int clipsWaiting() {
     return pipeline.waiting();

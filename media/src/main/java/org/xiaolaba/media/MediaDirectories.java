@@ -34,6 +34,7 @@ final class MediaDirectories {
   private final Path incoming;
   private final Path sources;
   private final Path tmp;
+  private volatile RenditionPeers peers;
 
   MediaDirectories(Path mediaDir) {
     this.root = mediaDir.toAbsolutePath().normalize();
@@ -115,11 +116,41 @@ final class MediaDirectories {
    * directory, and for files that do not exist.
    */
   Optional<Path> existingRendition(String name) {
+    return rendition(name, true);
+  }
+
+  /** Where renditions missing here are fetched from; none by default (a single node). */
+  void peers(RenditionPeers peers) {
+    this.peers = peers;
+  }
+
+  /**
+   * The rendition file {@code name} on this node; when it is not here and {@code askPeers}, fetched
+   * from the other nodes first (into {@code tmp/}, then moved into place whole).
+   */
+  Optional<Path> rendition(String name, boolean askPeers) {
     if (name == null || !RENDITION_NAME.matcher(name).matches()) return Optional.empty();
     Path file = root.resolve(name).normalize();
     if (!root.equals(file.getParent())) return Optional.empty();
-    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) return Optional.empty();
-    return Optional.of(file);
+    if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) return Optional.of(file);
+    RenditionPeers from = peers;
+    if (!askPeers || from == null) return Optional.empty();
+    Path part = tmp.resolve(name + "." + ClipIds.random() + ".fetch");
+    try {
+      if (!from.fetch(name, part) || Files.size(part) == 0) return Optional.empty();
+      moveIn(part, file);
+      log.info("Rendition {} fetched from another node", name);
+      return Optional.of(file);
+    } catch (IOException e) {
+      log.warn("Rendition {} could not be fetched from another node: {}", name, e.toString());
+      return Optional.empty();
+    } finally {
+      try {
+        Files.deleteIfExists(part);
+      } catch (IOException e) {
+        log.warn("Could not remove {}: {}", part, e.toString());
+      }
+    }
   }
 
   /** Moves atomically where the file systems allow; {@code incoming/} is meant to make it so. */

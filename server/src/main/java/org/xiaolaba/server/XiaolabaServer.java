@@ -70,6 +70,7 @@ public final class XiaolabaServer implements AutoCloseable {
   private final RedisHandle redis;
   private final ClipLibrary clips;
   private final PushHub hub;
+  private final PeerMedia peers;
   private final TerminalPresence presence;
   private final ProgramService programs;
   private final BulletinService bulletins;
@@ -86,6 +87,7 @@ public final class XiaolabaServer implements AutoCloseable {
     this.redis = b.redis;
     this.clips = b.clips;
     this.hub = b.hub;
+    this.peers = b.peers;
     this.presence = b.presence;
     this.programs = b.programs;
     this.bulletins = b.bulletins;
@@ -104,6 +106,7 @@ public final class XiaolabaServer implements AutoCloseable {
     RedisHandle redis;
     ClipLibrary clips;
     PushHub hub;
+    PeerMedia peers;
     TerminalPresence presence;
     ProgramService programs;
     BulletinService bulletins;
@@ -247,6 +250,16 @@ public final class XiaolabaServer implements AutoCloseable {
             .bind(settings.port())
             .syncUninterruptibly()
             .channel();
+    String advertised = settings.http().advertiseUrl();
+    b.peers =
+        new PeerMedia(
+            b.redis,
+            advertised == null || advertised.isBlank()
+                ? "http://127.0.0.1:"
+                    + ((InetSocketAddress) b.serverChannel.localAddress()).getPort()
+                : advertised,
+            clock);
+    b.clips.peers(b.peers);
     XiaolabaServer server = new XiaolabaServer(b);
     log.info(
         "xiaolaba serving {} ({}) on port {} with {} transport; data in {}",
@@ -299,6 +312,7 @@ public final class XiaolabaServer implements AutoCloseable {
   public void close() {
     log.info("Shutting down: no new connections; closing WebSockets with 1001");
     if (serverChannel != null) serverChannel.close().syncUninterruptibly();
+    if (peers != null) peers.close();
     if (revocations != null) revocations.close();
     if (hub != null) hub.closeAll(java.time.Duration.ofSeconds(3));
     if (bulletins != null) bulletins.close();

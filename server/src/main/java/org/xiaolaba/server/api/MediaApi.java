@@ -43,9 +43,10 @@ public final class MediaApi {
 
   private ApiResponse serve(ApiRequest r) throws IOException {
     String name = r.param("file");
+    // Another node asking: answer from this disk only, so that nodes never ask each other in turn.
+    boolean fromPeer = r.headers().contains("X-Xiaolaba-Peer");
     Path file =
-        library
-            .mediaFile(name)
+        (fromPeer ? library.localMediaFile(name) : library.mediaFile(name))
             .orElseThrow(() -> new NotFoundException("no media file '" + name + "'"));
     FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
     long size = channel.size();

@@ -1,0 +1,113 @@
+package org.xiaolaba.server;
+
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.redis.RedisHandle;
+import org.xiaolaba.media.RenditionPeers;
+
+/**
+ * The other nodes' media, for renditions this node did not transcode: every node announces its base
+ * URL in Redis ({@code media:nodes}: URL → last heard, refreshed every {@link #ANNOUNCE}), and
+ * fetches a missing rendition from the nodes heard of lately with {@code GET /media/<name>} marked
+ * {@link #PEER_HEADER}, which a node answers from its own disk only.
+ */
+final class PeerMedia implements RenditionPeers, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PeerMedia.class);
+
+  /** Marks a request from another node: answered from the local disk, never passed on. */
+  static final String PEER_HEADER = "X-Xiaolaba-Peer";
+
+  static final Duration ANNOUNCE = Duration.ofSeconds(10);
+
+  /** A node not heard of for this long is not asked. */
+  static final Duration FORGET = ANNOUNCE.multipliedBy(3);
+
+  private final RedisHandle redis;
+  private final String self;
+  private final Clock clock;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final ScheduledExecutorService announcer =
+      Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("media-peers", true));
+
+  PeerMedia(RedisHandle redis, String selfUrl, Clock clock) {
+    this.redis = redis;
+    this.self = selfUrl;
+    this.clock = clock;
+    announcer.scheduleWithFixedDelay(this::announce, 0, ANNOUNCE.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void announce() {
+    try {
+      redis.client().hset(key(), self, Long.toString(clock.millis()));
+    } catch (RuntimeException e) {
+      log.debug("Could not announce this node's media URL: {}", e.toString());
+    }
+  }
+
+  private String key() {
+    return redis.key("media:nodes");
+  }
+
+  /** The other nodes heard of lately. */
+  List<String> others() {
+    long cutoff = clock.millis() - FORGET.toMillis();
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, String> e : redis.client().hgetAll(key()).entrySet()) {
+      if (e.getKey().equals(self)) continue;
+      try {
+        if (Long.parseLong(e.getValue()) >= cutoff) out.add(e.getKey());
+      } catch (NumberFormatException ignored) {
+        // Not written by a node: not asked.
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public boolean fetch(String name, Path target) throws IOException {
+    for (String node : others()) {
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(node + "/media/" + name))
+              .timeout(Duration.ofSeconds(60))
+              .header(PEER_HEADER, "1")
+              .GET()
+              .build();
+      try {
+        HttpResponse<Path> r = http.send(request, HttpResponse.BodyHandlers.ofFile(target));
+        if (r.statusCode() == 200) return true;
+      } catch (IOException e) {
+        log.debug("Node {} did not answer for {}: {}", node, name, e.toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while fetching " + name, e);
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    announcer.shutdownNow();
+    try {
+      redis.client().hdel(key(), self);
+    } catch (RuntimeException e) {
+      log.debug("Could not withdraw this node's media URL: {}", e.toString());
+    }
+  }
+}
