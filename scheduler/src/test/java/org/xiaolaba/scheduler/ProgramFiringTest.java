@@ -255,11 +255,13 @@ class ProgramFiringTest {
   @Test
   void aRunWhoseClipIsNoLongerReadyIsLoggedWithItsErrorAndNothingIsPlayed() {
     cluster.readyClip("slow");
-    TestCluster.Node node = cluster.node(Map.of(), CLOCK);
+    // A lead time of 1 s: the run fires about 4 s after it is created, long after the clip went
+    // back to processing (with the default 60 s it would fire at once, racing the change).
+    TestCluster.Node node = cluster.node(LEAD_1S, CLOCK);
     Program p = node.service().create(request("slow", onceIn(Duration.ofSeconds(5))));
     cluster.clip("slow", ClipStatus.PROCESSING, null); // being processed again
 
-    await().atMost(Duration.ofSeconds(4)).until(() -> !node.service().runs(p.id()).isEmpty());
+    await().atMost(Duration.ofSeconds(15)).until(() -> !node.service().runs(p.id()).isEmpty());
     ProgramRun run = node.service().runs(p.id()).get(0);
     assertThat(run.error()).contains("slow").contains("processing");
     assertThat(run.dispatchedAt()).isNull();
