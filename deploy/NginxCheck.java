@@ -129,18 +129,13 @@ public class NginxCheck {
     }
     step("clip ready: " + url);
 
-    // 4. the rendition is on one node's disk; nginx finds it whichever node it asks first
-    List<Integer> direct = new ArrayList<>();
-    for (String node : nodes) {
-      direct.add(
-          http.send(
-                  HttpRequest.newBuilder(URI.create(node + url)).GET().build(),
-                  HttpResponse.BodyHandlers.discarding())
-              .statusCode());
-    }
+    // 4. the rendition is on one node's disk (asked as a peer, a node answers from its own disk
+    // only); through nginx it is served whichever node is asked, the other fetching it once
+    List<Integer> direct = statuses(nodes, url, true);
     check(
         direct.contains(200) && direct.contains(404),
-        "expected the rendition on exactly one node (200 and 404), nodes answered " + direct);
+        "expected the rendition on exactly one node's disk (200 and 404), nodes answered "
+            + direct);
     long length = -1;
     for (int i = 0; i < 4; i++) {
       HttpResponse<byte[]> r = http.send(
@@ -156,12 +151,29 @@ public class NginxCheck {
     check(
         range.statusCode() == 206 && range.body().length == 100,
         "Range through nginx answered " + range.statusCode() + " with " + range.body().length);
+    List<Integer> after = statuses(nodes, url, false);
+    check(
+        after.equals(List.of(200, 200)),
+        "expected both nodes to serve the rendition (one fetching it from the other), got "
+            + after);
     step(
-        "rendition on one node only (direct: "
+        "rendition on one node's disk (as peers: "
             + direct
             + "), served through nginx 4 of 4 times ("
             + length
-            + " bytes) and with Range (206)");
+            + " bytes) and with Range (206), then by both nodes directly: "
+            + after);
+  }
+
+  /** What each node answers for {@code url}, asked as another node would ({@code asPeer}) or not. */
+  static List<Integer> statuses(List<String> nodes, String url, boolean asPeer) throws Exception {
+    List<Integer> out = new ArrayList<>();
+    for (String node : nodes) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node + url)).GET();
+      if (asPeer) b.header("X-Xiaolaba-Peer", "1");
+      out.add(http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+    return out;
   }
 
   /** The WebSocket connections a node reports in /metrics. */
