@@ -111,6 +111,26 @@ class WebSocketLimitsTest {
   }
 
   @Test
+  void textThatIsNotUtf8ClosesWith1007() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout(5000);
+      assertThat(RawWebSocket.handshake(s)).startsWith("HTTP/1.1 101");
+      // A masked text frame whose payload is 0xC3 0x28: an invalid two-byte sequence.
+      byte[] mask = {1, 2, 3, 4};
+      byte[] bad = {(byte) 0xC3, 0x28};
+      OutputStream out = s.getOutputStream();
+      out.write(new byte[] {(byte) 0x81, (byte) (0x80 | bad.length)});
+      out.write(mask);
+      for (int i = 0; i < bad.length; i++) out.write(bad[i] ^ mask[i % 4]);
+      out.flush();
+      RawWebSocket.Frame close =
+          RawWebSocket.readFrame(new java.io.DataInputStream(s.getInputStream()));
+      assertThat(close.opcode()).isEqualTo(0x8);
+      assertThat(close.closeCode()).isEqualTo(1007);
+    }
+  }
+
+  @Test
   void anUnknownTokenCannotOpenAWebSocket() {
     assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> server.connect("forged-token")))
         .isNotNull();

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
@@ -103,8 +104,10 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
                 ChannelPipeline p = ctx.pipeline();
                 // Heartbeats are PushHub's sweep over each event loop's sessions, not a timer
                 // per connection.
+                // Text that is not UTF-8 closes with 1007, as RFC 6455 asks.
+                p.addAfter(HttpServerInitializer.HANDLER, "ws-utf8", new Utf8FrameValidator(true));
                 p.addAfter(
-                    HttpServerInitializer.HANDLER,
+                    "ws-utf8",
                     "ws-aggregator",
                     new WebSocketFrameAggregator(cfg.maxFrameSize().intBytes()));
                 p.addAfter(
