@@ -304,8 +304,8 @@ public final class SoakBench {
   }
 
   /**
-   * Sends a request and counts its answer under {@code operation}; 2xx are fine, 409 and 429 are
-   * expected when {@code conflictsExpected}, anything else is an unexpected answer.
+   * Sends a request and, when {@code count}, counts its answer under {@code operation}: 2xx, 409 (a
+   * program clash, a clip still played) and 429 are expected, anything else is an error.
    */
   private HttpResponse<String> send(HttpRequest r, String operation, boolean count) {
     try {
@@ -384,7 +384,7 @@ public final class SoakBench {
 
   private void upload() {
     int n = seq.incrementAndGet();
-    byte[] wav = wav(2.0, 300 + ThreadLocalRandom.current().nextInt(600));
+    byte[] wav = wav(2.0, 300 + ThreadLocalRandom.current().nextInt(600), n);
     HttpRequest r =
         request("/api/v1/clips?title=soak-" + n)
             .header("Content-Type", "audio/wav")
@@ -423,7 +423,7 @@ public final class SoakBench {
     if ("ready".equals(status)) {
       counters.clipsReady.incrementAndGet();
       synchronized (readyClips) {
-        readyClips.addLast(id);
+        if (!readyClips.contains(id)) readyClips.addLast(id);
       }
     } else if ("failed".equals(status)) {
       counters.clipsFailed.incrementAndGet();
@@ -653,8 +653,12 @@ public final class SoakBench {
     }
   }
 
-  /** A mono 16-bit 16 kHz WAV: a tone at {@code hz} with a short fade in and out. */
-  static byte[] wav(double seconds, int hz) {
+  /**
+   * A mono 16-bit 16 kHz WAV: a tone at {@code hz} with a short fade in and out. The bits of {@code
+   * unique} go into the lowest bit of the first 32 samples: the server de-duplicates uploads by
+   * SHA-256 (an identical file gets the existing clip's id), so every upload must differ.
+   */
+  static byte[] wav(double seconds, int hz, int unique) {
     int rate = 16_000;
     int n = (int) (seconds * rate);
     ByteBuffer b = ByteBuffer.allocate(44 + n * 2).order(ByteOrder.LITTLE_ENDIAN);
@@ -664,7 +668,9 @@ public final class SoakBench {
     b.put("data".getBytes(StandardCharsets.US_ASCII)).putInt(n * 2);
     for (int i = 0; i < n; i++) {
       double fade = Math.min(1.0, Math.min(i, n - i) / (rate * 0.05));
-      b.putShort((short) (Math.sin(2 * Math.PI * hz * i / rate) * 9000 * fade));
+      int v = (int) (Math.sin(2 * Math.PI * hz * i / rate) * 9000 * fade);
+      if (i < 32) v = (v & ~1) | ((unique >>> i) & 1);
+      b.putShort((short) v);
     }
     return b.array();
   }
