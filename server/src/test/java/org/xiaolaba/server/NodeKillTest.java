@@ -61,8 +61,10 @@ class NodeKillTest {
     }
 
     node = start(data);
-    assertThat(leftovers(data)).isEmpty();
+    // The accepted clip may be transcoding again (resumed) right after the start: its renditions
+    // are written in tmp/ then. Once it is ready, nothing is left behind.
     await().atMost(WAIT).until(status(node, accepted)::isReady);
+    assertThat(leftovers(data)).isEmpty();
     assertThat(titles(node)).containsExactly("accepted");
 
     // An upload under way when the node is asked to stop (SIGTERM): it finishes or fails, cleanly.
@@ -80,13 +82,13 @@ class NodeKillTest {
       stopper.join(60_000);
     }
     node = start(data);
-    assertThat(leftovers(data)).isEmpty();
     List<String> titles = titles(node);
     assertThat(titles).contains("accepted").isSubsetOf("accepted", "stopped");
     for (JsonNode clip : clips(node)) {
       String id = clip.get("id").asText();
       await().atMost(WAIT).until(status(node, id)::isSettled);
     }
+    assertThat(leftovers(data)).isEmpty();
   }
 
   private NodeProcess start(Path data) throws IOException {
