@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -124,7 +125,10 @@ public class NginxCheck {
         url = m.group(1);
       } else {
         check(System.nanoTime() < deadline, "clip not ready after 60 s: " + c.body());
-        Thread.sleep(300);
+        // Poll again in 300 ms, on a scheduler's timer.
+        CompletableFuture.runAsync(
+                () -> {}, CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS))
+            .join();
       }
     }
     step("clip ready: " + url);
