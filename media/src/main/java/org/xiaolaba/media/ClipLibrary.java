@@ -27,8 +27,9 @@ import org.xiaolaba.config.redis.RedisHandle;
  * (uploads in), {@link ClipPipeline} (the bounded queue of clips), {@link ClipTranscoder} with
  * {@link LoudnessAnalysis} and {@link RenditionEncoder} (the per-clip stages), {@link ClipRecovery}
  * (what a restart finds), {@link ClipLeases} (which node works on which clip), {@link
- * BulletinAudio} (a bulletin's clips joined into one program), {@link ClipRemoval} (deleting) and
- * {@link FfmpegHealth}; {@link MediaDirectories} describes the layout on disk.
+ * BulletinAudio} (a bulletin's clips joined into one program), {@link ClipRemoval} (deleting) with
+ * {@link RenditionDeletions} (on every node) and {@link FfmpegHealth}; {@link MediaDirectories}
+ * describes the layout on disk.
  */
 public final class ClipLibrary implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClipLibrary.class);
@@ -48,6 +49,7 @@ public final class ClipLibrary implements AutoCloseable {
   private final ClipRecovery recovery;
   private final BulletinAudio bulletin;
   private final ClipRemoval removal;
+  private final RenditionDeletions deletions;
   private final ClipListing listing;
   private volatile boolean started;
   private volatile boolean closed;
@@ -63,7 +65,7 @@ public final class ClipLibrary implements AutoCloseable {
     Objects.requireNonNull(ffmpeg, "ffmpeg");
     Objects.requireNonNull(clock, "clock");
     this.store = new ClipStore(Objects.requireNonNull(redis, "redis"));
-    this.directories = new MediaDirectories(settings.mediaDir());
+    this.directories = new MediaDirectories(settings.mediaDir(), store::clipExistsFor);
     this.profiles = RenditionProfile.inOrder(settings.media().profiles());
     this.updates = new ClipUpdates(store, clock);
     this.leases = new ClipLeases(store);
@@ -89,7 +91,8 @@ public final class ClipLibrary implements AutoCloseable {
             directories,
             steps,
             settings.ffmpeg().workers());
-    this.removal = new ClipRemoval(store, directories);
+    this.deletions = new RenditionDeletions(redis, store, directories, clock);
+    this.removal = new ClipRemoval(store, directories, deletions);
     this.listing = new ClipListing(store);
   }
 
@@ -99,7 +102,8 @@ public final class ClipLibrary implements AutoCloseable {
 
   /**
    * Creates the directories, removes temporary files left by an earlier run, checks ffmpeg, files
-   * the stored clips in the listing when it is missing, and resumes clips an earlier run left
+   * the stored clips in the listing when it is missing, listens for clips deleted on other nodes
+   * and removes the files of those deleted while it was away, and resumes clips an earlier run left
    * processing (or marks them failed when their upload is gone).
    */
   public synchronized void start() {
@@ -119,6 +123,7 @@ public final class ClipLibrary implements AutoCloseable {
     if (filed > 0) log.info("Filed {} stored clip(s) in the clip listing", filed);
     started = true;
     leases.start(nodeId);
+    deletions.start(nodeId);
     recovery.resumeInterrupted();
     log.info(
         "Clip library ready in {} ({} worker(s), queue of {}, profiles {})",
@@ -138,6 +143,7 @@ public final class ClipLibrary implements AutoCloseable {
     pipeline.stopNow();
     runner.killAll();
     leases.close();
+    deletions.close();
     health.close();
     pipeline.awaitStopped();
     runner.close();
@@ -208,9 +214,9 @@ public final class ClipLibrary implements AutoCloseable {
   }
 
   /**
-   * Deletes a clip: its record and content-hash entry in Redis, then its rendition files, unless
-   * another clip made from the same bytes has them by now. Whether anything still plays the clip is
-   * for the caller to check first: programs live in the scheduler.
+   * Deletes a clip: its record and content-hash entry in Redis, then its rendition files on every
+   * node, unless another clip made from the same bytes has them by now. Whether anything still
+   * plays the clip is for the caller to check first: programs live in the scheduler.
    *
    * @return false when there is no such clip
    * @throws ConflictException while the clip is processing (its worker would write it back): it can
@@ -239,7 +245,8 @@ public final class ClipLibrary implements AutoCloseable {
 
   /**
    * The file of a rendition, by its name ({@code <sha256>-<profile>.mp3|m4a}); empty for any other
-   * name, for anything outside the media directory, and for files that do not exist.
+   * name, for anything outside the media directory, for files that do not exist, and for those of
+   * deleted clips (which another node may not have removed yet).
    */
   public Optional<Path> mediaFile(String name) {
     return directories.existingRendition(name);

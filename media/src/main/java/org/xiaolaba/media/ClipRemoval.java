@@ -1,8 +1,6 @@
 package org.xiaolaba.media;
 
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,17 +9,20 @@ import org.xiaolaba.config.errors.ConflictException;
 /**
  * Deletes a clip that is ready or failed: first its records in Redis, so that nothing finds it any
  * more (an upload of the same bytes then makes a new clip), then its rendition files, unless the
- * content hash already points at another clip, which uses the same file names.
+ * content hash already points at another clip, which uses the same file names; the other nodes then
+ * remove their copies ({@link RenditionDeletions}).
  */
 final class ClipRemoval {
   private static final Logger log = LoggerFactory.getLogger(ClipRemoval.class);
 
   private final ClipStore store;
   private final MediaDirectories directories;
+  private final RenditionDeletions deletions;
 
-  ClipRemoval(ClipStore store, MediaDirectories directories) {
+  ClipRemoval(ClipStore store, MediaDirectories directories, RenditionDeletions deletions) {
     this.store = store;
     this.directories = directories;
+    this.deletions = deletions;
   }
 
   /** False when there is no such clip; refuses one still processing. */
@@ -53,15 +54,8 @@ final class ClipRemoval {
           successor.get());
       return true;
     }
-    Map<String, Rendition> renditions = clip.renditions() == null ? Map.of() : clip.renditions();
-    int removed = 0;
-    for (Rendition r : renditions.values()) {
-      Optional<Path> file = directories.existingRendition(r.file());
-      if (file.isPresent()) {
-        MediaDirectories.deleteQuietly(file.get());
-        removed++;
-      }
-    }
+    int removed = directories.removeRenditionsOf(sha);
+    deletions.announce(sha);
     log.info("Clip {} ('{}') deleted with its {} rendition file(s)", id, clip.title(), removed);
     return true;
   }

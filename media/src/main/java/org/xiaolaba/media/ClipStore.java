@@ -27,8 +27,9 @@ import redis.clients.jedis.resps.Tuple;
  * Clip metadata in Redis: {@code clip:<id>} holds the clip as JSON (camelCase, ISO instants),
  * {@code clips:created} every clip's id scored by its creation in epoch milliseconds (the listing;
  * written and removed in one transaction with the record), {@code clip:sha:<sha256>} the id of the
- * clip made from those bytes, {@code clips:processing} the ids not yet ready or failed, and {@code
- * clip:owner:<id>} (expiring) the node working on one.
+ * clip made from those bytes, {@code clips:processing} the ids not yet ready or failed, {@code
+ * clip:owner:<id>} (expiring) the node working on one, and {@code clips:deleted} the content hashes
+ * whose renditions were deleted, scored by when (for nodes that missed the deletion).
  */
 final class ClipStore {
   private static final Logger log = LoggerFactory.getLogger(ClipStore.class);
@@ -67,6 +68,10 @@ final class ClipStore {
 
   private String ownerKey(String id) {
     return redis.key("clip:owner:" + id);
+  }
+
+  private String deletedKey() {
+    return redis.key("clips:deleted");
   }
 
   Optional<Clip> get(String id) {
@@ -174,6 +179,28 @@ final class ClipStore {
 
   Optional<String> idForHash(String sha256) {
     return Optional.ofNullable(redis.client().get(shaKey(sha256)));
+  }
+
+  /** Whether a clip made from these bytes exists, and with it their renditions. */
+  boolean clipExistsFor(String sha256) {
+    return idForHash(sha256).map(id -> redis.client().exists(clipKey(id))).orElse(false);
+  }
+
+  /**
+   * Notes that the renditions of these bytes were deleted at {@code millis}, and forgets the notes
+   * older than {@code keep}.
+   */
+  void noteRenditionsDeleted(String sha256, long millis, Duration keep) {
+    try (AbstractTransaction tx = redis.client().multi()) {
+      tx.zadd(deletedKey(), millis, sha256);
+      tx.zremrangeByScore(deletedKey(), Double.NEGATIVE_INFINITY, millis - keep.toMillis());
+      tx.exec();
+    }
+  }
+
+  /** The content hashes noted by {@link #noteRenditionsDeleted} and not forgotten yet. */
+  List<String> renditionsDeleted() {
+    return redis.client().zrange(deletedKey(), 0, -1);
   }
 
   /** Points the hash at {@code id} unless it already points somewhere; true when it now does. */

@@ -10,18 +10,26 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.errors.StorageFullException;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The layout under {@code <dataDir>/media}: the renditions themselves, {@code incoming/} (the
  * server streams uploads here), {@code sources/} (accepted uploads until processed, so a restart
  * can resume them), {@code tmp/} (renditions being written) and {@code node-id}. All on one file
  * system, so that every move into place is atomic.
+ *
+ * <p>A rendition is found (served, fetched, read into a bulletin) only while a clip made from its
+ * bytes exists: the copies of a deleted clip that a node has not removed yet are never used. While
+ * Redis cannot say, what is on this disk is found (audio keeps playing through a Redis outage).
  */
 final class MediaDirectories {
   private static final Logger log = LoggerFactory.getLogger(MediaDirectories.class);
@@ -30,13 +38,21 @@ final class MediaDirectories {
   private static final Pattern RENDITION_NAME =
       Pattern.compile("[0-9a-f]{64}-[a-z0-9][a-z0-9_-]{0,31}\\.(?:mp3|m4a)");
 
+  private static final Pattern CONTENT_HASH = Pattern.compile("[0-9a-f]{64}");
+
   private final Path root;
   private final Path incoming;
   private final Path sources;
   private final Path tmp;
+  private final Predicate<String> clipExists;
   private volatile RenditionPeers peers;
 
-  MediaDirectories(Path mediaDir) {
+  /**
+   * @param clipExists whether a clip made from the bytes of this content hash exists (it has the
+   *     renditions of that name)
+   */
+  MediaDirectories(Path mediaDir, Predicate<String> clipExists) {
+    this.clipExists = clipExists;
     this.root = mediaDir.toAbsolutePath().normalize();
     this.incoming = root.resolve("incoming");
     this.sources = root.resolve("sources");
@@ -112,8 +128,9 @@ final class MediaDirectories {
   }
 
   /**
-   * The rendition file of this name; empty for any other name, for anything outside the media
-   * directory, and for files that do not exist.
+   * The rendition file of this name (fetched from another node when needed); empty for any other
+   * name, for anything outside the media directory, for files that do not exist, and for those of
+   * deleted clips.
    */
   Optional<Path> existingRendition(String name) {
     return rendition(name, true);
@@ -124,14 +141,24 @@ final class MediaDirectories {
     this.peers = peers;
   }
 
-  /**
-   * The rendition file {@code name} on this node; when it is not here and {@code askPeers}, fetched
-   * from the other nodes first (into {@code tmp/}, then moved into place whole).
-   */
-  Optional<Path> rendition(String name, boolean askPeers) {
+  /** The path of the rendition {@code name} in the media directory; empty for any other name. */
+  private Optional<Path> renditionPath(String name) {
     if (name == null || !RENDITION_NAME.matcher(name).matches()) return Optional.empty();
     Path file = root.resolve(name).normalize();
-    if (!root.equals(file.getParent())) return Optional.empty();
+    return root.equals(file.getParent()) ? Optional.of(file) : Optional.empty();
+  }
+
+  /**
+   * The rendition file {@code name} on this node, while a clip made from its bytes exists; when it
+   * is not here and {@code askPeers}, fetched from the other nodes first (into {@code tmp/}, then
+   * moved into place whole, and removed again when the clip was deleted meanwhile).
+   */
+  Optional<Path> rendition(String name, boolean askPeers) {
+    Optional<Path> path = renditionPath(name);
+    if (path.isEmpty()) return Optional.empty();
+    Path file = path.get();
+    String contentHash = name.substring(0, name.indexOf('-'));
+    if (deleted(contentHash)) return Optional.empty();
     if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) return Optional.of(file);
     RenditionPeers from = peers;
     if (!askPeers || from == null) return Optional.empty();
@@ -139,18 +166,68 @@ final class MediaDirectories {
     try {
       if (!from.fetch(name, part) || Files.size(part) == 0) return Optional.empty();
       moveIn(part, file);
+      // Checked again once in place: a deletion the check above missed has either removed its
+      // records by now, or will tell this node to remove the file after this.
+      if (deleted(contentHash)) {
+        deleteQuietly(file);
+        log.info(
+            "Rendition {} fetched from another node while its clip was deleted: removed", name);
+        return Optional.empty();
+      }
       log.info("Rendition {} fetched from another node", name);
       return Optional.of(file);
     } catch (IOException e) {
       log.warn("Rendition {} could not be fetched from another node: {}", name, e.toString());
       return Optional.empty();
     } finally {
-      try {
-        Files.deleteIfExists(part);
-      } catch (IOException e) {
-        log.warn("Could not remove {}: {}", part, e.toString());
+      deleteQuietly(part);
+    }
+  }
+
+  /** True when no clip made from these bytes exists; false also when Redis cannot say. */
+  private boolean deleted(String contentHash) {
+    try {
+      return !clipExists.test(contentHash);
+    } catch (JedisException e) {
+      log.debug(
+          "Could not ask Redis whether clip audio {} is deleted: {}", contentHash, e.toString());
+      return false;
+    }
+  }
+
+  /**
+   * Removes the rendition files made from the bytes of this content hash, whichever clip they were
+   * of; returns how many went.
+   */
+  int removeRenditionsOf(String contentHash) {
+    if (contentHash == null || !CONTENT_HASH.matcher(contentHash).matches()) return 0;
+    int removed = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(root, contentHash + "-*")) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        if (renditionPath(name).isPresent() && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+          deleteQuietly(f);
+          removed++;
+        }
+      }
+    } catch (IOException e) {
+      log.warn("Could not list the renditions of {}: {}", contentHash, e.toString());
+    }
+    return removed;
+  }
+
+  /** The content hashes of the rendition files on this node. */
+  Set<String> renditionHashes() throws IOException {
+    Set<String> hashes = new HashSet<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(root)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        if (RENDITION_NAME.matcher(name).matches()) {
+          hashes.add(name.substring(0, name.indexOf('-')));
+        }
       }
     }
+    return hashes;
   }
 
   /** Moves atomically where the file systems allow; {@code incoming/} is meant to make it so. */
