@@ -118,7 +118,8 @@ public record Settings(
       int blockingThreads,
       int blockingQueueSize,
       Throttle throttle,
-      String advertiseUrl) {}
+      String advertiseUrl,
+      String transport) {}
 
   /**
    * Per client address, per node: failed token checks, uploads and pushes allowed per minute (token

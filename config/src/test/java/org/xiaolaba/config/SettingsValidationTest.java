@@ -71,6 +71,14 @@ class SettingsValidationTest {
   }
 
   @Test
+  void anUnknownTransportNamesTheChoices() {
+    loadingEnv(Map.of("XIAOLABA_HTTP_TRANSPORT", "kqueue"))
+        .hasMessageContaining("'http.transport'")
+        .hasMessageContaining("'kqueue'")
+        .hasMessageContaining("expected one of auto, epoll, io_uring, nio");
+  }
+
+  @Test
   void anUnknownTimeZoneAsksForAnIanaName() {
     loadingEnv(Map.of("XIAOLABA_TIMEZONE", "Asia/Beijing"))
         .hasMessageContaining("'timezone'")

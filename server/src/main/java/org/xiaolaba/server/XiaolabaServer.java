@@ -5,14 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -234,16 +227,17 @@ public final class XiaolabaServer implements AutoCloseable {
             b.revocations,
             new HttpMetrics(metrics),
             new ClientThrottle(settings.http().throttle(), clock));
-    boolean epoll = Epoll.isAvailable();
-    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    Class<? extends ServerChannel> channelType =
-        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    b.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("accept"), io);
-    b.workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("event-loop"), io);
+    Transport transport = Transport.choose(settings.http().transport());
+    b.boss =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("accept"), transport.ioHandlers());
+    b.workers =
+        new MultiThreadIoEventLoopGroup(
+            0, new DefaultThreadFactory("event-loop"), transport.ioHandlers());
     b.serverChannel =
         new ServerBootstrap()
             .group(b.boss, b.workers)
-            .channel(channelType)
+            .channel(transport.serverChannel())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(new HttpServerInitializer(services))
@@ -266,7 +260,7 @@ public final class XiaolabaServer implements AutoCloseable {
         areas.root().name(),
         areas.countyCode(),
         server.port(),
-        epoll ? "epoll" : "nio",
+        transport.name(),
         settings.dataDir().toAbsolutePath().normalize());
     return server;
   }

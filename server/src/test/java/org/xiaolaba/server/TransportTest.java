@@ -1,0 +1,62 @@
+package org.xiaolaba.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.channel.uring.IoUring;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.xiaolaba.config.ConfigException;
+
+/** Every transport {@code http.transport} names serves HTTP and carries a push end to end. */
+class TransportTest {
+  static final String VILLAGE = "320623100201";
+  static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"epoll", "io_uring", "nio"})
+  void eachTransportServesRequestsAndPushes(String transport) throws Exception {
+    if (transport.equals("io_uring")) {
+      assumeTrue(IoUring.isAvailable(), "io_uring is not available on this kernel");
+    }
+    try (TestServer server =
+        TestServer.start(dir.resolve(transport), Map.of("XIAOLABA_HTTP_TRANSPORT", transport))) {
+      assertThat(server.get("/readyz", null).statusCode()).isEqualTo(200);
+      TestServer.WsRecorder resident = server.connect(null);
+      resident.send(Map.of("op", "subscribe", "channels", List.of("area:" + VILLAGE)));
+      resident.awaitType("subscribed", WAIT);
+      String editor = server.token("editor", "编辑", "320623");
+      for (int i = 1; i <= 3; i++) {
+        var sent =
+            server.postJson(
+                "/api/v1/pushes",
+                editor,
+                Map.of("areas", List.of(VILLAGE), "title", "通知 " + i, "body", transport));
+        assertThat(sent.statusCode()).isEqualTo(202);
+      }
+      for (int i = 1; i <= 3; i++) {
+        JsonNode push = resident.awaitType("push", WAIT);
+        assertThat(push.path("data").path("title").asText()).isEqualTo("通知 " + i);
+      }
+    }
+  }
+
+  @Test
+  void anUnknownTransportIsNamedWithTheChoices() {
+    assertThatThrownBy(() -> Transport.choose("kqueue"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'http.transport'")
+        .hasMessageContaining("'kqueue'")
+        .hasMessageContaining("auto, epoll, io_uring, nio");
+  }
+}
