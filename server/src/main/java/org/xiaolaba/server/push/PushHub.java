@@ -90,6 +90,12 @@ public final class PushHub implements AutoCloseable {
   private final Clock clock;
   private final Map<String, Subscribers> byChannel = new ConcurrentHashMap<>();
 
+  /** Live messages queued for each event loop's connections. */
+  private final Map<EventExecutor, LoopOutbox> outboxes = new ConcurrentHashMap<>();
+
+  private final Function<EventExecutor, LoopOutbox> outbox =
+      loop -> outboxes.computeIfAbsent(loop, LoopOutbox::new);
+
   /** This node's connections, by the event loop they live on (each loop sweeps its own). */
   private final Map<EventExecutor, Set<WebSocketSession>> sessions = new ConcurrentHashMap<>();
 
@@ -447,7 +453,11 @@ public final class PushHub implements AutoCloseable {
     if (subs == null) return;
     subs.fanOut(
         Unpooled.copiedBuffer(message.substring(a + 1), StandardCharsets.UTF_8),
-        WebSocketSession::send,
+        outbox,
+        (s, frame) -> {
+          s.send(frame);
+          return false;
+        },
         () -> {});
   }
 
@@ -478,6 +488,7 @@ public final class PushHub implements AutoCloseable {
     int delivered =
         subs.fanOut(
             Frames.wireText(message.substring(c + 1)),
+            outbox,
             (s, frame) -> s.deliverInLoop(channel, parsed, frame),
             () -> fanOutObserver.accept(clock.millis() - parsed.millis()));
     if (delivered == 0) return;

@@ -7,14 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * One channel's subscribers on this node, grouped by the event loop their connection lives on, so
- * that a message to 100,000 of them costs one task per event loop instead of one per connection;
- * each loop then writes to its own connections, in the order the messages came.
+ * that a message to 100,000 of them is one entry in each loop's {@link LoopOutbox} instead of a
+ * task per connection; each loop then writes to its own connections, in the order the messages
+ * came.
  */
 final class Subscribers {
   private final Map<EventExecutor, Set<WebSocketSession>> byLoop = new ConcurrentHashMap<>();
@@ -35,36 +35,34 @@ final class Subscribers {
   }
 
   /**
-   * Hands {@code frame} to every subscriber on its own event loop: {@code deliver} gets the session
-   * and a retained view of the bytes it then owns. Takes ownership of {@code frame}. Returns how
+   * Queues {@code frame} for every subscriber in its loop's outbox: {@code delivery} then gets the
+   * session and a retained view of the bytes it owns. Takes ownership of {@code frame}. Returns how
    * many subscribers it went to. {@code done} runs once every loop has written its share (on the
-   * last of them), unless there was none.
+   * last of them), unless there was none. A loop too far behind to take it closes its subscribers
+   * with 1013 (they come back with their offsets and read the history).
    */
-  int fanOut(ByteBuf frame, BiConsumer<WebSocketSession, ByteBuf> deliver, Runnable done) {
+  int fanOut(
+      ByteBuf frame,
+      Function<EventExecutor, LoopOutbox> outboxes,
+      LoopOutbox.Delivery<WebSocketSession> delivery,
+      Runnable done) {
     int n = 0;
     List<Map.Entry<EventExecutor, Set<WebSocketSession>>> loops = new ArrayList<>(byLoop.size());
     for (Map.Entry<EventExecutor, Set<WebSocketSession>> e : byLoop.entrySet()) {
       if (!e.getValue().isEmpty()) loops.add(e);
     }
     AtomicInteger left = new AtomicInteger(loops.size());
+    Runnable written =
+        () -> {
+          if (left.decrementAndGet() == 0) done.run();
+        };
     try {
       for (Map.Entry<EventExecutor, Set<WebSocketSession>> e : loops) {
         Set<WebSocketSession> set = e.getValue();
         n += set.size();
-        ByteBuf shared = frame.retainedDuplicate();
-        try {
-          e.getKey()
-              .execute(
-                  () -> {
-                    try {
-                      for (WebSocketSession s : set) deliver.accept(s, shared.retainedDuplicate());
-                    } finally {
-                      shared.release();
-                      if (left.decrementAndGet() == 0) done.run();
-                    }
-                  });
-        } catch (RejectedExecutionException stopped) {
-          shared.release(); // the loop is shutting down with its connections
+        if (!outboxes.apply(e.getKey()).offer(set, frame.retainedDuplicate(), delivery, written)) {
+          for (WebSocketSession s : set) s.tooFarBehind();
+          written.run();
         }
       }
     } finally {

@@ -30,7 +30,8 @@ import org.xiaolaba.server.http.Json;
  * state is touched only on its event loop. Outbound bytes are bounded by the channel's write
  * watermark: a client that cannot keep up is closed with 4008 rather than buffered.
  */
-public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocketFrame> {
+public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocketFrame>
+    implements LoopOutbox.Flushable {
   private static final Logger log = LoggerFactory.getLogger(WebSocketSession.class);
   static final int CLOSE_SLOW = 4008;
   static final int MAX_ERRORS = 5;
@@ -59,6 +60,10 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   private Channel channel;
   private int errors;
   private boolean closing;
+
+  /** Live messages written by the loop's outbox and not flushed yet. */
+  private boolean unflushed;
+
   private long lastRead;
   private long lastPing;
 
@@ -359,18 +364,51 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
    * A live message, on this connection's event loop: {@code frame} is its whole wire frame ({@link
    * Frames#wireText}), owned from here.
    */
-  void deliverInLoop(String ch, StreamOffset offset, ByteBuf frame) {
+  boolean deliverInLoop(String ch, StreamOffset offset, ByteBuf frame) {
     ReplayState state = replaying == null ? null : replaying.get(ch);
     if (state != null) {
       if (state.pending.size() >= MAX_PENDING_DURING_REPLAY) {
         frame.release();
         closeWith(CLOSE_SLOW, "slow");
-        return;
+        return false;
       }
       state.pending.add(new Object[] {offset, frame});
-      return;
+      return false;
     }
-    deliverNow(ch, offset, frame);
+    if (channels.sent(ch, offset)) {
+      frame.release(); // already sent during the replay
+      return false;
+    }
+    channels.sentNow(ch, offset);
+    // Not flushed here: the outbox flushes once it has written this pass's messages.
+    if (!write(frame, false) || unflushed) return false;
+    unflushed = true;
+    return true;
+  }
+
+  /** Flushes what {@link #deliverInLoop} wrote; on the event loop, by the loop's outbox. */
+  @Override
+  public void flushLive() {
+    unflushed = false;
+    channel.flush();
+  }
+
+  /**
+   * This connection's event loop is too far behind to take another live message: close with 1013,
+   * and the client comes back with its offsets and reads what it lacks from the history.
+   */
+  void tooFarBehind() {
+    try {
+      channel
+          .eventLoop()
+          .execute(
+              () -> {
+                log.info("Closing {}: its event loop is too far behind", channel.remoteAddress());
+                closeWith(1013, "try again later");
+              });
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // the loop is shutting down, and the connection with it
+    }
   }
 
   /** {@code wire} is a whole frame from {@link Frames#wireText}. */
@@ -380,7 +418,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       return;
     }
     channels.sentNow(ch, offset);
-    write(wire);
+    write(wire, true);
   }
 
   /**
@@ -410,26 +448,31 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       channel.eventLoop().execute(() -> send(text));
       return;
     }
-    write(new TextWebSocketFrame(text));
+    write(new TextWebSocketFrame(text), true);
   }
 
   /**
-   * Writes a frame (or a whole frame's bytes) on the event loop; a connection past its outbound
-   * bound is closed (4008) instead.
+   * Writes a frame (or a whole frame's bytes) on the event loop, and flushes it when asked; a
+   * connection past its outbound bound is closed (4008) instead. True when it was written.
    */
-  private void write(io.netty.util.ReferenceCounted frame) {
+  private boolean write(io.netty.util.ReferenceCounted frame, boolean flush) {
     if (!channel.isActive()) {
       frame.release();
-      return;
+      return false;
     }
     if (!channel.isWritable()) {
       frame.release();
       log.info(
           "Closing a slow WebSocket client {} (outbound buffer full)", channel.remoteAddress());
       closeWith(CLOSE_SLOW, "slow");
-      return;
+      return false;
     }
-    channel.writeAndFlush(frame, channel.voidPromise());
+    if (flush) {
+      channel.writeAndFlush(frame, channel.voidPromise());
+    } else {
+      channel.write(frame, channel.voidPromise());
+    }
+    return true;
   }
 
   /** Closes with 1001 (going away); the future completes when the connection is closed. */

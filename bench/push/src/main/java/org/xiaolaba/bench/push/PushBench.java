@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -646,22 +647,28 @@ public final class PushBench implements Callable<Integer> {
         h);
   }
 
-  /** Sends county pushes at a steady rate on its own thread, each to the next node in turn. */
+  /**
+   * Sends county pushes at a steady rate, each to the next node in turn, without waiting for the
+   * previous answer (at most 64 in flight: a busy node's slow answers do not lower the rate).
+   */
   private final class Pusher {
     final AtomicInteger sent = new AtomicInteger();
     final AtomicInteger failures = new AtomicInteger();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final ExecutorService posts = Executors.newFixedThreadPool(64);
 
     Pusher(String area, double perSecond) {
       timer.scheduleAtFixedRate(
-          () -> {
-            try {
-              post(area);
-              sent.incrementAndGet();
-            } catch (Exception e) {
-              if (failures.incrementAndGet() <= 3) progress("push failed: " + e);
-            }
-          },
+          () ->
+              posts.execute(
+                  () -> {
+                    try {
+                      post(area);
+                      sent.incrementAndGet();
+                    } catch (Exception e) {
+                      if (failures.incrementAndGet() <= 3) progress("push failed: " + e);
+                    }
+                  }),
           0,
           (long) (1_000_000 / perSecond),
           TimeUnit.MICROSECONDS);
@@ -670,6 +677,8 @@ public final class PushBench implements Callable<Integer> {
     int stop() throws InterruptedException {
       timer.shutdown();
       timer.awaitTermination(30, TimeUnit.SECONDS);
+      posts.shutdown();
+      posts.awaitTermination(60, TimeUnit.SECONDS);
       return sent.get();
     }
   }
