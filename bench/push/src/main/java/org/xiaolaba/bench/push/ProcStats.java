@@ -22,9 +22,17 @@ final class ProcStats {
 
   /** User plus system CPU seconds the process has used so far. */
   static double cpuSeconds(long pid) {
+    double[] t = cpuUserSystem(pid);
+    return t[0] + t[1];
+  }
+
+  /** User and system (kernel) CPU seconds the process has used so far, in that order. */
+  static double[] cpuUserSystem(long pid) {
     String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+    return new double[] {
+      Long.parseLong(f[11]) / TICKS_PER_SECOND, Long.parseLong(f[12]) / TICKS_PER_SECOND
+    };
   }
 
   /** Resident set size in KiB (VmRSS). */

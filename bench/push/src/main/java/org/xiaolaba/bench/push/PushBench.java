@@ -486,8 +486,8 @@ public final class PushBench implements Callable<Integer> {
         String.format("| **delivered messages a second** | **%,.0f** |", windowDelivered / window));
     line(
         String.format(
-            "| server nodes' CPU (all nodes, user+sys) | %.1f s = %.2f cores |",
-            nodeCpu, nodeCpu / window));
+            "| server nodes' CPU (all nodes, user+sys) | %.1f s = %.2f cores (kernel %.0f%%) |",
+            nodeCpu, nodeCpu / window, nodeCpu == 0 ? 0 : 100 * (cpu1[3] - cpu0[3]) / nodeCpu));
     line(
         String.format(
             "| **delivered a second per server core used** | **%,.0f** |",
@@ -510,10 +510,17 @@ public final class PushBench implements Callable<Integer> {
   /** CPU seconds so far of the nodes, Redis and the client processes. */
   private double[] serverCpu() {
     double nodesCpu = 0;
-    for (Cluster.Node n : cluster.nodes()) nodesCpu += ProcStats.cpuSeconds(n.pid());
+    double nodesSystem = 0;
+    for (Cluster.Node n : cluster.nodes()) {
+      double[] t = ProcStats.cpuUserSystem(n.pid());
+      nodesCpu += t[0] + t[1];
+      nodesSystem += t[1];
+    }
     double clientCpu = 0;
     for (WorkerProcess w : clients) clientCpu += ProcStats.cpuSeconds(w.pid());
-    return new double[] {nodesCpu, ProcStats.cpuSeconds(cluster.redis().pid()), clientCpu};
+    return new double[] {
+      nodesCpu, ProcStats.cpuSeconds(cluster.redis().pid()), clientCpu, nodesSystem
+    };
   }
 
   // ---- scenario 4: reconnect storm ----
