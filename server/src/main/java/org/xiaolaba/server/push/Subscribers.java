@@ -60,7 +60,10 @@ final class Subscribers {
       for (Map.Entry<EventExecutor, Set<WebSocketSession>> e : loops) {
         Set<WebSocketSession> set = e.getValue();
         n += set.size();
-        if (!outboxes.apply(e.getKey()).offer(set, frame.retainedDuplicate(), delivery, written)) {
+        // A copy per loop: each subscriber's view counts references on its own loop's bytes,
+        // not on one count every loop's core updates at once.
+        ByteBuf own = loops.size() == 1 ? frame.retain() : frame.copy();
+        if (!outboxes.apply(e.getKey()).offer(set, own, delivery, written)) {
           for (WebSocketSession s : set) s.tooFarBehind();
           written.run();
         }
