@@ -23,6 +23,13 @@ final class LoudnessAnalysis {
   /** Clips shorter than this are measured looped: EBU R128 needs 400 ms blocks. */
   static final double SHORT_CLIP_SECONDS = 0.5;
 
+  /**
+   * The lowest sample rate taken: below any real recording's (telephone audio is 8 kHz). A header
+   * that claims a rate of a few hertz makes a small file hours long, and measuring its loudness
+   * (resampled to 48 kHz) takes ffmpeg minutes and gigabytes: 10 GiB for 16 KiB at 1 Hz.
+   */
+  static final int MIN_SAMPLE_RATE = 4000;
+
   /** The share of a clip's progress bar the analysis fills; the renditions get the rest. */
   static final double PROGRESS_SHARE = 20;
 
@@ -127,6 +134,14 @@ final class LoudnessAnalysis {
                         probe.hasVideo()
                             ? "the file has no audio stream (it is a video without sound)"
                             : "the file has no audio stream"));
+    if (audio.sampleRate() > 0 && audio.sampleRate() < MIN_SAMPLE_RATE) {
+      throw new ClipRefused(
+          "the file's audio has a sample rate of "
+              + audio.sampleRate()
+              + " Hz, below the "
+              + MIN_SAMPLE_RATE
+              + " Hz of any recording: its header is damaged; export the recording again");
+    }
     Optional<Double> declared = probe.declaredSeconds();
     long bytes = Files.size(source);
     if ("wav".equals(probe.inputFormat())) {

@@ -239,6 +239,19 @@ class HostileUploadTest {
   }
 
   @Test
+  void a_wav_whose_header_claims_a_sample_rate_of_a_few_hertz_is_refused_before_decoding()
+      throws Exception {
+    Path wav = tone(fixtures, "rate.wav", 1, "-ar", "8000", "-ac", "1", "-map_metadata", "-1");
+    byte[] bytes = Files.readAllBytes(wav);
+    // 16 KB at 1 Hz would be 8,000 s of audio: measuring it took ffmpeg 40 s and 10 GiB
+    int fmt = indexOf(bytes, "fmt ".getBytes(StandardCharsets.US_ASCII));
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(fmt + 12, 1);
+    Path slow = Files.write(fixtures.resolve("slow.wav"), bytes);
+
+    assertThat(failureOf(slow)).contains("sample rate of 1 Hz");
+  }
+
+  @Test
   void a_video_without_sound_is_refused_for_having_no_audio_stream() {
     Path video =
         generate(
