@@ -309,7 +309,11 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
       case AUTHORIZING -> earlyContent.add(content.retain());
       case RECEIVING -> receive(ctx, content);
       case DISCARDING -> {
-        if (last) {
+        if (content.decoderResult().isFailure()) {
+          // The decoder reads nothing more on this connection: it ends once answered.
+          closeAfterResponse = true;
+          if (responded) ctx.close();
+        } else if (last) {
           bodyDone = true;
           if (responded) resetForNextRequest(ctx);
         }
@@ -323,6 +327,18 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
   private void receive(ChannelHandlerContext ctx, HttpContent content) {
     ByteBuf buf = content.content();
     Route route = match.route();
+    if (content.decoderResult().isFailure()) {
+      // A chunk the decoder could not read (a bad chunk size, say) comes as the last content: the
+      // body is not complete, and nothing of it may be used.
+      if (upload != null) upload.abort();
+      jsonBody = null;
+      reject(
+          ctx,
+          HttpResponseStatus.BAD_REQUEST,
+          "the request body is malformed: " + content.decoderResult().cause().getMessage(),
+          true);
+      return;
+    }
     if (route.body() == Route.Body.UPLOAD) {
       if (!upload.append(buf)) {
         upload.abort();
@@ -470,6 +486,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     state = State.DISCARDING;
     for (HttpContent c : earlyContent) {
       bodyDone |= c instanceof LastHttpContent;
+      closeAfterResponse |= c.decoderResult().isFailure();
       c.release();
     }
     earlyContent.clear();
@@ -533,7 +550,8 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
   private ChannelFutureListener afterWrite(ChannelHandlerContext ctx, boolean close) {
     return f -> {
-      if (close || !f.isSuccess()) {
+      // closeAfterResponse too: a malformed chunk may have come while the answer was written
+      if (close || closeAfterResponse || !f.isSuccess()) {
         ctx.close();
         return;
       }
