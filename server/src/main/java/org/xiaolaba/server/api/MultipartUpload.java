@@ -1,6 +1,7 @@
 package org.xiaolaba.server.api;
 
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -45,11 +46,25 @@ final class MultipartUpload {
     HttpPostRequestDecoder decoder;
     try {
       decoder = new HttpPostRequestDecoder(factory, request);
-    } catch (HttpPostRequestDecoder.ErrorDataDecoderException e) {
+    } catch (HttpPostRequestDecoder.ErrorDataDecoderException
+        | IllegalArgumentException
+        | IndexOutOfBoundsException e) {
+      // Netty reads the Content-Type here: "boundary=" with no value is out of bounds, an unknown
+      // charset an IllegalArgumentException
       throw new InvalidInputException(
-          "body", "the multipart body cannot be read: " + e.getMessage());
+          "body",
+          "the multipart Content-Type '"
+              + contentType
+              + "' cannot be read: it needs a boundary, and a charset Java knows if any");
     }
     try (InputStream in = Files.newInputStream(body)) {
+      // Without a boundary the decoder would read the audio as a url-encoded form.
+      if (!decoder.isMultipart()) {
+        throw new InvalidInputException(
+            "body",
+            "a multipart/form-data body needs a boundary: 'Content-Type: multipart/form-data;"
+                + " boundary=…'");
+      }
       byte[] chunk = new byte[64 * 1024];
       int n;
       while ((n = in.read(chunk)) > 0) {
@@ -71,11 +86,19 @@ final class MultipartUpload {
       }
       if (title == null || title.isBlank()) title = upload.getFilename();
       return new Part(target, title);
-    } catch (HttpPostRequestDecoder.ErrorDataDecoderException e) {
-      throw new InvalidInputException("body", "the multipart body is malformed: " + e.getMessage());
+    } catch (DecoderException e) {
+      // ErrorDataDecoderException, and TooLongFormFieldException for part headers without an end
+      throw new InvalidInputException("body", "the multipart body is malformed: " + describe(e));
     } finally {
       decoder.destroy();
       factory.cleanAllHttpData();
     }
+  }
+
+  private static String describe(DecoderException e) {
+    if (e instanceof HttpPostRequestDecoder.TooLongFormFieldException) {
+      return "a part's headers or a field run on without end";
+    }
+    return String.valueOf(e.getMessage());
   }
 }
