@@ -75,22 +75,36 @@ final class FuzzSupport {
       if (body != null) req.write(body);
       s.getOutputStream().write(req.toByteArray());
       s.getOutputStream().flush();
-      InputStream in = new java.io.BufferedInputStream(s.getInputStream());
-      try {
+      Response r = read(what, new java.io.BufferedInputStream(s.getInputStream()));
+      assertThat(r).as(what + ": the connection closed without an HTTP answer").isNotNull();
+      return r;
+    } catch (IOException e) {
+      throw new UncheckedIOException(what, e);
+    }
+  }
+
+  /**
+   * Reads the next answer off a connection (by its Content-Length), skipping interim 1xx answers;
+   * null when the server closed the connection before saying anything more. Fails if it stops
+   * mid-answer or hangs past the socket's timeout.
+   */
+  static Response read(String what, InputStream in) throws IOException {
+    try {
+      while (true) {
         String responseHead = org.xiaolaba.server.RawWebSocket.readHead(in);
+        if (responseHead.isEmpty()) return null;
         assertThat(responseHead)
-            .as(what + ": the connection closed without an HTTP answer")
+            .as(what + ": the connection closed mid-answer")
             .endsWith("\r\n\r\n");
         Response r = parseHead(what, responseHead);
+        if (r.status() < 200) continue;
         int length = Integer.parseInt(r.headers().getOrDefault("content-length", "0"));
         byte[] content = in.readNBytes(length);
         assertThat(content).as(what + ": the body was cut short").hasSize(length);
         return new Response(r.status(), r.headers(), content);
-      } catch (SocketTimeoutException e) {
-        throw new AssertionError(what + ": no complete answer within 15 s", e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(what, e);
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError(what + ": no complete answer within 15 s", e);
     }
   }
 
