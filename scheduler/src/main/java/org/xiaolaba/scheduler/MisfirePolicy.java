@@ -112,7 +112,7 @@ final class MisfirePolicy {
     int recorded = 0;
     for (Instant run : plan.missed()) {
       String why =
-          "missed: no node was running at its time; found "
+          "missed: no node could play it at its time (none was running, or Redis was down); found "
               + Duration.between(run, now).withNanos(0)
               + " later, past the grace of "
               + grace;

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -54,6 +55,12 @@ final class ProgramArming implements ProgramEvents.Listener {
 
   /** The latest run this node has fired per program, so it never arms a run twice. */
   private final Map<String, Instant> fired = new ConcurrentHashMap<>();
+
+  /**
+   * Per program, just before the earliest run this node fired while Redis could not be asked about
+   * its claim: the next resync walks from there, even when later runs played before it came.
+   */
+  private final Map<String, Instant> unsettled = new ConcurrentHashMap<>();
 
   private final LongAdder fires = new LongAdder();
   private final LongAdder lateArmed = new LongAdder();
@@ -120,7 +127,7 @@ final class ProgramArming implements ProgramEvents.Listener {
    */
   Optional<Instant> arm(StoredProgram p, Instant from) {
     Instant now = clock.instant();
-    Planned planned = plan(p, from, now);
+    Planned planned = plan(p, latest(from, fired.getOrDefault(p.id(), from)), now);
     synchronized (armLock) {
       ProgramTriggers t = triggers;
       if (t == null || closed) return Optional.empty();
@@ -140,12 +147,23 @@ final class ProgramArming implements ProgramEvents.Listener {
   /** What arming a program comes to: its next run, late when its time passed unfired. */
   private record Planned(StoredProgram program, Optional<Instant> next, boolean late) {}
 
-  /** Walks the program's rule from {@code from} to now: misfires logged, the next run found. */
-  private Planned plan(StoredProgram p, Instant from, Instant now) {
-    Instant last = fired.get(p.id());
-    Instant after = last != null && last.isAfter(from) ? last : from;
+  /**
+   * Walks the program's rule from {@code after} to now: misfires logged (each claimed, so a run
+   * some node handled is not logged again), the next run found.
+   */
+  private Planned plan(StoredProgram p, Instant after, Instant now) {
     ProgramRule rule = p.rule();
     MisfirePolicy.Plan misfired = misfires.plan(rule, after, now);
+    Instant last = fired.get(p.id());
+    if (misfired.late().isPresent() && last != null && !last.isBefore(misfired.late().get())) {
+      // A later run went out meanwhile (Redis came back before the resync): too late to play this
+      // one; it is logged missed (unless some node handled it: its claim says so).
+      List<Instant> missed = new ArrayList<>(misfired.missed());
+      missed.add(misfired.late().get());
+      misfired =
+          new MisfirePolicy.Plan(
+              List.copyOf(missed), misfired.olderMissed(), Optional.empty(), misfired.upcoming());
+    }
     misfires.recordMissed(p, misfired, now);
     Optional<Instant> next = misfired.late().or(misfired::upcoming);
     return new Planned(p, next, misfired.late().isPresent());
@@ -171,7 +189,7 @@ final class ProgramArming implements ProgramEvents.Listener {
     if (fireAt.isBefore(now)) fireAt = now;
     if (planned.late()) {
       log.warn(
-          "Program {}: run {} passed while no node was running; it plays late, now (grace {})",
+          "Program {}: run {} passed unplayed (no node was running, or Redis was down); it plays late, now (grace {})",
           p.id(),
           run,
           misfires.grace());
@@ -202,6 +220,7 @@ final class ProgramArming implements ProgramEvents.Listener {
       if (t != null) t.unarm(programId);
       fired.remove(programId);
       known.remove(programId);
+      unsettled.remove(programId);
     }
   }
 
@@ -263,10 +282,15 @@ final class ProgramArming implements ProgramEvents.Listener {
     Instant horizonAgo = now.minus(horizon);
     List<Planned> out = new ArrayList<>(programs.size());
     for (StoredProgram p : programs) {
+      // From the as-run log, not from what this node fired: a run it fired while Redis was down
+      // was neither played nor logged, and is found here (runs some node did handle are claimed).
       Instant from =
           latest(latest(horizonAgo, p.since()), lastRecorded.getOrDefault(p.id(), horizonAgo));
+      Instant failed = unsettled.get(p.id());
+      if (failed != null && failed.isBefore(from)) from = latest(failed, horizonAgo);
       try {
         out.add(plan(p, from, now));
+        if (failed != null) unsettled.remove(p.id(), failed);
       } catch (RuntimeException e) {
         log.error("Program {} could not be armed: {}", p.id(), e.getMessage(), e);
       }
@@ -346,11 +370,18 @@ final class ProgramArming implements ProgramEvents.Listener {
     return lateArmed.sum();
   }
 
-  /** Called by Quartz for {@code run} of the program. Never throws; always arms what follows. */
+  /**
+   * Called by Quartz for {@code run} of the program. Never throws; always arms what follows. When
+   * Redis cannot say whether the run is claimed (it is down), the run is not taken as fired: the
+   * resync when the subscription is back finds it as a misfire, to play late within the grace or be
+   * logged missed, claimed like any run, rather than dropping it silently.
+   */
   void fire(String programId, Instant run) {
     fires.increment();
+    Instant before = fired.get(programId);
     fired.merge(programId, run, (a, b) -> a.isAfter(b) ? a : b);
     StoredProgram program = null;
+    AtomicBoolean claimAnswered = new AtomicBoolean();
     try {
       Optional<StoredProgram> found = store.find(programId);
       if (found.isEmpty()) {
@@ -368,9 +399,11 @@ final class ProgramArming implements ProgramEvents.Listener {
               Claims.runName(programId, run),
               "run " + RunAudio.runId(programId, run),
               takenOver -> {
+                claimAnswered.set(true);
                 if (takenOver) takeOver(programId, run);
                 else runs.dispatch(p, run);
               });
+      claimAnswered.set(true);
       if (!here) {
         log.debug(
             "Run {} of program {} was claimed by another node; arming the next run",
@@ -378,11 +411,16 @@ final class ProgramArming implements ProgramEvents.Listener {
             programId);
       }
     } catch (RuntimeException e) {
+      if (!claimAnswered.get()) {
+        fired.computeIfPresent(programId, (id, last) -> last.equals(run) ? before : last);
+        unsettled.merge(programId, run.minusMillis(1), (a, b) -> a.isBefore(b) ? a : b);
+      }
       log.error(
-          "Run {} of program {} could not be handled ({}); arming the next run",
+          "Run {} of program {} could not be handled ({}); arming the next run{}",
           run,
           programId,
           e.toString(),
+          claimAnswered.get() ? "" : "; the resync when Redis is back catches this one up",
           e);
     }
     rearmAfter(programId, run, program);
