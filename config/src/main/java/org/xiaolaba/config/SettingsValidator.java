@@ -138,10 +138,10 @@ final class SettingsValidator {
         h.advertiseUrl(),
         "expected empty or http://host:port (no path)");
     check(
-        java.util.List.of("auto", "epoll", "io_uring", "nio").contains(h.transport()),
+        java.util.List.of("auto", "epoll", "nio").contains(h.transport()),
         "http.transport",
         h.transport(),
-        "expected one of auto, epoll, io_uring, nio");
+        "expected one of auto, epoll, nio");
     Settings.Throttle t = h.throttle();
     range("http.throttle.authFailuresPerMinute", t.authFailuresPerMinute(), 1, 100_000);
     range("http.throttle.uploadsPerMinute", t.uploadsPerMinute(), 0, 100_000);

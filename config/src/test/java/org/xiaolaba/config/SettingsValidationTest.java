@@ -75,7 +75,7 @@ class SettingsValidationTest {
     loadingEnv(Map.of("XIAOLABA_HTTP_TRANSPORT", "kqueue"))
         .hasMessageContaining("'http.transport'")
         .hasMessageContaining("'kqueue'")
-        .hasMessageContaining("expected one of auto, epoll, io_uring, nio");
+        .hasMessageContaining("expected one of auto, epoll, nio");
   }
 
   @Test

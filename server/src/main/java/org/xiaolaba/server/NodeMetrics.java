@@ -83,6 +83,9 @@ final class NodeMetrics implements AutoCloseable {
     Gauge.builder("xiaolaba.websocket.connections", hub, PushHub::connections)
         .description("Open WebSocket connections on this node")
         .register(registry);
+    Gauge.builder("xiaolaba.push.outbox.queued", hub, PushHub::outboxQueued)
+        .description("Live messages queued for the event loops' connections, not written yet")
+        .register(registry);
   }
 
   /** The transcoding queue, and each clip's time from accepted to ready or failed. */

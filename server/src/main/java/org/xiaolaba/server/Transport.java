@@ -7,15 +7,13 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.uring.IoUring;
-import io.netty.channel.uring.IoUringIoHandler;
-import io.netty.channel.uring.IoUringServerSocketChannel;
 import org.xiaolaba.config.ConfigException;
 
 /**
- * The socket transport the node's event loops use ({@code http.transport}): epoll, io_uring or Java
- * NIO. {@code auto} takes epoll where Linux offers it, else NIO; io_uring is used only when named,
- * and a named transport this machine cannot run stops the start with the reason.
+ * The socket transport the node's event loops use ({@code http.transport}): epoll or Java NIO.
+ * {@code auto} takes epoll where Linux offers it, else NIO; a named transport this machine cannot
+ * run stops the start with the reason. (Netty's io_uring transport was measured here too: less than
+ * half epoll's fan-out per core, so it is not offered; docs/BENCHMARKS.md.)
  */
 record Transport(
     String name, IoHandlerFactory ioHandlers, Class<? extends ServerChannel> serverChannel) {
@@ -27,17 +25,12 @@ record Transport(
         require(Epoll.isAvailable(), setting, Epoll.unavailabilityCause());
         yield epoll();
       }
-      case "io_uring" -> {
-        require(IoUring.isAvailable(), setting, IoUring.unavailabilityCause());
-        yield new Transport(
-            "io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class);
-      }
       case "nio" -> nio();
       default ->
           throw new ConfigException(
               "config key 'http.transport' has value '"
                   + setting
-                  + "': expected one of auto, epoll, io_uring, nio");
+                  + "': expected one of auto, epoll, nio");
     };
   }
 

@@ -97,6 +97,7 @@ class MetricsTest {
             "xiaolaba_http_requests_seconds_count{method=\"GET\",route=\"/healthz\",status=\"200\"}")
         .contains("route=\"/api/v1/pushes\",status=\"202\"");
     assertThat(sample(m, "xiaolaba_websocket_connections")).isZero();
+    assertThat(sample(m, "xiaolaba_push_outbox_queued")).isZero();
     assertThat(sample(m, "xiaolaba_push_publish_seconds_count")).isEqualTo(1);
     assertThat(sample(m, "xiaolaba_push_fanout_seconds_count")).isGreaterThanOrEqualTo(0);
     assertThat(sample(m, "xiaolaba_ffmpeg_queue")).isZero();

@@ -2,10 +2,8 @@ package org.xiaolaba.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.netty.channel.uring.IoUring;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,11 +22,8 @@ class TransportTest {
   @TempDir Path dir;
 
   @ParameterizedTest
-  @ValueSource(strings = {"epoll", "io_uring", "nio"})
+  @ValueSource(strings = {"auto", "epoll", "nio"})
   void eachTransportServesRequestsAndPushes(String transport) throws Exception {
-    if (transport.equals("io_uring")) {
-      assumeTrue(IoUring.isAvailable(), "io_uring is not available on this kernel");
-    }
     try (TestServer server =
         TestServer.start(dir.resolve(transport), Map.of("XIAOLABA_HTTP_TRANSPORT", transport))) {
       assertThat(server.get("/readyz", null).statusCode()).isEqualTo(200);
@@ -57,6 +52,6 @@ class TransportTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("'http.transport'")
         .hasMessageContaining("'kqueue'")
-        .hasMessageContaining("auto, epoll, io_uring, nio");
+        .hasMessageContaining("auto, epoll, nio");
   }
 }

@@ -339,6 +339,13 @@ public final class PushHub implements AutoCloseable {
     }
   }
 
+  /** Live messages queued in the event loops' outboxes and not written yet (a gauge). */
+  public int outboxQueued() {
+    int n = 0;
+    for (LoopOutbox o : outboxes.values()) n += o.queued();
+    return n;
+  }
+
   public int connections() {
     int n = 0;
     for (Set<WebSocketSession> set : sessions.values()) n += set.size();

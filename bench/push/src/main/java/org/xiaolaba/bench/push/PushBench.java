@@ -79,6 +79,9 @@ public final class PushBench implements Callable<Integer> {
   @Option(names = "--broadcasts", description = "measured pushes per target (default 5)")
   int broadcasts = 5;
 
+  @Option(names = "--warmups", description = "broadcast: county pushes before (default 10)")
+  int warmups = 10;
+
   @Option(names = "--rate", description = "sustained: pushes a second to the county (default 2)")
   double rate = 2;
 
@@ -353,13 +356,16 @@ public final class PushBench implements Callable<Integer> {
     setTracking(true);
     String county = areas.county();
     String town = areas.largestTown();
-    for (int i = 0; i < 2; i++) measurePush(county, areas.villageChannels());
+    for (int i = 0; i < warmups; i++) measurePush(county, areas.villageChannels());
     line("");
     line("## 2. One broadcast");
     line("");
     line(
         "Latency from the instant the POST /api/v1/pushes was sent to each resident's receipt"
-            + " (one clock: all processes on one machine). Two warm-up pushes before.");
+            + " (one clock: all processes on one machine), after "
+            + warmups
+            + " warm-up pushes to the county (a fresh JVM compiles the fan-out path during the"
+            + " first few).");
     line("");
     line("| push | residents reached | of | p50 / p90 / p99 / max (ms) | POST answered (ms) |");
     line("|---|---|---|---|---|");

@@ -18,9 +18,6 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.channel.uring.IoUring;
-import io.netty.channel.uring.IoUringIoHandler;
-import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -93,21 +90,12 @@ final class Worker {
 
   Worker(PrintStream out, int threads) {
     this.out = out;
-    // The clients' transport: epoll (default where available), or io_uring when the environment
-    // asks for it (CLIENT_TRANSPORT=io_uring), to compare what each costs on this machine.
-    boolean uring = "io_uring".equals(System.getenv("CLIENT_TRANSPORT")) && IoUring.isAvailable();
-    boolean epoll = !uring && Epoll.isAvailable();
-    IoHandlerFactory io =
-        uring
-            ? IoUringIoHandler.newFactory()
-            : epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    boolean epoll = Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     group = new MultiThreadIoEventLoopGroup(threads, io);
     bootstrap =
         new Bootstrap()
-            .channel(
-                uring
-                    ? IoUringSocketChannel.class
-                    : epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+            .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             .option(ChannelOption.SO_REUSEADDR, true)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
