@@ -113,13 +113,22 @@ public record Settings(
   /** Quartz cron expressions, in {@code timezone}: when bulletins are prepared and pushed. */
   public record BulletinTimes(String prepareCron, String pushCron) {}
 
+  /**
+   * HTTP connections. {@code idleTimeout}: a connection whose client sends nothing for this long
+   * while the server waits on it (for a request, or for the rest of one) is closed, as is one whose
+   * client takes nothing of an answer for this long; {@code requestTimeout}: the longest a client
+   * may take over a request line and headers, from their first byte. Neither applies once a
+   * connection is a WebSocket.
+   */
   public record Http(
       ByteSize maxJsonSize,
       int blockingThreads,
       int blockingQueueSize,
       Throttle throttle,
       String advertiseUrl,
-      String transport) {}
+      String transport,
+      Duration idleTimeout,
+      Duration requestTimeout) {}
 
   /**
    * Per client address, per node: failed token checks, uploads and pushes allowed per minute (token

@@ -142,6 +142,8 @@ final class SettingsValidator {
         "http.transport",
         h.transport(),
         "expected one of auto, epoll, nio");
+    positive("http.idleTimeout", h.idleTimeout());
+    positive("http.requestTimeout", h.requestTimeout());
     Settings.Throttle t = h.throttle();
     range("http.throttle.authFailuresPerMinute", t.authFailuresPerMinute(), 1, 100_000);
     range("http.throttle.uploadsPerMinute", t.uploadsPerMinute(), 0, 100_000);

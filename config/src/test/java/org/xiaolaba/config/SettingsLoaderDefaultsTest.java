@@ -71,6 +71,12 @@ class SettingsLoaderDefaultsTest {
   }
 
   @Test
+  void httpConnectionsTimeOut() {
+    assertThat(defaults.http().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(defaults.http().requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
   void webSocketsArePingedMoreOftenThanTheyTimeOut() {
     Settings.WebSocket ws = defaults.websocket();
     assertThat(ws.pingInterval()).isEqualTo(Duration.ofSeconds(25));

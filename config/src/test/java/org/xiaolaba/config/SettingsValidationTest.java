@@ -239,6 +239,19 @@ class SettingsValidationTest {
   }
 
   @Test
+  void httpTimeoutsMustBeDurationsAboveZero() throws IOException {
+    loadingEnv(Map.of("XIAOLABA_HTTP_IDLE_TIMEOUT", "0s"))
+        .hasMessageContaining("'http.idleTimeout'")
+        .hasMessageContaining("expected a duration above 0, such as 30s");
+    loadingEnv(Map.of("XIAOLABA_HTTP_REQUEST_TIMEOUT", "0ms"))
+        .hasMessageContaining("'http.requestTimeout'")
+        .hasMessageContaining("expected a duration above 0, such as 30s");
+    loadingFile("http:\n  idleTimeout: a while\n")
+        .hasMessageContaining("'http.idleTimeout'")
+        .hasMessageContaining("expected a duration such as 500ms, 60s, 5m, 2h or PT1M");
+  }
+
+  @Test
   void aMissingFileIsNamed() {
     Path missing = dir.resolve("nowhere.yaml");
     assertThatThrownBy(() -> loader.load(Optional.of(missing), Map.of()))

@@ -56,6 +56,8 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private final HttpServices services;
+  private final HttpTimeouts timeouts;
+  private final HttpTimeouts.Clock clock;
   private State state = State.IDLE;
   private HttpRequest request;
   private Router.Match match;
@@ -68,8 +70,10 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
   private boolean bodyDone;
   private boolean responded;
 
-  public HttpRequestHandler(HttpServices services) {
+  HttpRequestHandler(HttpServices services, HttpTimeouts timeouts, HttpTimeouts.Clock clock) {
     this.services = services;
+    this.timeouts = timeouts;
+    this.clock = clock;
   }
 
   @Override
@@ -83,6 +87,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
+    clock.headReceived();
     if (state != State.IDLE) {
       // Pipelined requests are not supported: answer the one in hand, then close.
       closeAfterResponse = true;
@@ -349,6 +354,13 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             true);
         return;
       }
+      if (upload.refused() != null) {
+        // The blocking workers took no more (full, or shut down): the sink removed its file.
+        RejectedExecutionException refused = upload.refused();
+        upload = null;
+        reject(ctx, errorResponse(refused), true);
+        return;
+      }
     } else if (route.body() == Route.Body.JSON) {
       if (jsonBody.size() + buf.readableBytes() > bodyLimit(route)) {
         reject(
@@ -435,8 +447,8 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
                 respond(ctx, m.route().pattern(), response);
               });
     } catch (RejectedExecutionException e) {
-      if (apiRequest.bodyFile() != null)
-        services.blocking().submit(() -> deleteQuietly(apiRequest.bodyFile()));
+      // Not on the refusing pool (shutting down or full): removed here, a moment's disk work.
+      if (apiRequest.bodyFile() != null) deleteQuietly(apiRequest.bodyFile());
       respond(ctx, m.route().pattern(), errorResponse(e));
     }
   }
@@ -569,7 +581,36 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     request = null;
     match = null;
     principal = null;
+    clock.nextRequest();
     ctx.channel().config().setAutoRead(true);
+  }
+
+  /**
+   * The client stalled ({@link HttpTimeouts}): a body cut off part way is answered 408 and dropped
+   * (an upload's partial file removed at once, no clip made); otherwise the connection just closes.
+   */
+  private void timedOut(ChannelHandlerContext ctx, HttpTimeouts.Expired why) {
+    log.debug("HTTP client {} stalled ({}); closing", remoteAddress(ctx), why);
+    if (state != State.RECEIVING) {
+      ctx.close();
+      return;
+    }
+    if (upload != null) {
+      upload.abort();
+      upload = null;
+    }
+    jsonBody = null;
+    reject(
+        ctx,
+        HttpResponseStatus.REQUEST_TIMEOUT,
+        "nothing of the request body came for "
+            + shown(timeouts.idle())
+            + " (http.idleTimeout); what came was dropped",
+        true);
+  }
+
+  private static String shown(java.time.Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
   private void startWebSocket(ChannelHandlerContext ctx, HttpRequest req, QueryStringDecoder uri) {
@@ -596,8 +637,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
     List<String> token = uri.parameters().get("token");
     if (token == null || token.isEmpty() || token.get(0).isBlank()) {
-      state = State.UPGRADING;
-      services.webSocket().upgrade(ctx, full, null);
+      upgrade(ctx, full, null);
       return;
     }
     if (tooManyFailures(ctx, true)) {
@@ -616,10 +656,18 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
                 "the token is not known (revoked or mistyped)",
                 true);
           } else {
-            state = State.UPGRADING;
-            services.webSocket().upgrade(ctx, full, p);
+            upgrade(ctx, full, p);
           }
         });
+  }
+
+  /**
+   * Hands the connection to the WebSocket endpoint; once it has taken over (this handler removed)
+   * HTTP timeouts stop applying.
+   */
+  private void upgrade(ChannelHandlerContext ctx, FullHttpRequest full, Principal p) {
+    state = State.UPGRADING;
+    services.webSocket().upgrade(ctx, full, p);
   }
 
   private static Optional<String> bearer(HttpRequest req) {
@@ -641,6 +689,21 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     earlyContent.forEach(HttpContent::release);
     earlyContent.clear();
     ctx.fireChannelInactive();
+  }
+
+  /** Removed from an open connection: it became a WebSocket, which has a heartbeat of its own. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) clock.stop();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof HttpTimeouts.Expired why) {
+      timedOut(ctx, why);
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Streams a request body to a file without holding it in memory and without touching the disk on
@@ -34,6 +35,7 @@ final class UploadSink {
   private boolean aborted;
   private FileChannel out;
   private IOException failure;
+  private volatile RejectedExecutionException refused;
 
   UploadSink(Path file, Executor blocking, Channel channel, long limit) {
     this.file = file;
@@ -59,7 +61,7 @@ final class UploadSink {
       draining = true;
     }
     if (pause) channel.config().setAutoRead(false);
-    if (startDrain) blocking.execute(this::drain);
+    if (startDrain) startDrain();
     return true;
   }
 
@@ -71,7 +73,7 @@ final class UploadSink {
       startDrain = !draining;
       draining = true;
     }
-    if (startDrain) blocking.execute(this::drain);
+    if (startDrain) startDrain();
     return done;
   }
 
@@ -84,7 +86,33 @@ final class UploadSink {
       if (draining) return; // the drain loop cleans up when it sees the flag
       draining = true;
     }
-    blocking.execute(this::drain);
+    startDrain();
+  }
+
+  /**
+   * Non-null when the blocking workers refused to take the writing (their queue full, or shut down
+   * with the server): the upload is then over, its file removed and {@link #finish} failed.
+   */
+  RejectedExecutionException refused() {
+    return refused;
+  }
+
+  private void startDrain() {
+    try {
+      blocking.execute(this::drain);
+    } catch (RejectedExecutionException e) {
+      // No worker will write or remove anything: drop the chunks and remove the file here (a
+      // moment's disk work on the caller, only when the pool refuses).
+      synchronized (this) {
+        aborted = true;
+        queue.forEach(ByteBuf::release);
+        queue.clear();
+        pending = 0;
+      }
+      refused = e;
+      cleanup();
+      done.completeExceptionally(e);
+    }
   }
 
   private void drain() {
