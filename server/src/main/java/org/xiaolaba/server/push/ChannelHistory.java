@@ -106,7 +106,9 @@ final class ChannelHistory implements AutoCloseable {
               mine.complete(read(channel, since, sinceEpoch));
             } catch (RuntimeException e) {
               log.warn("History of {} could not be read: {}", channel, e.toString());
-              mine.complete(new Replay(false, null, null, List.of()));
+              // A catch-up must not pass for one that found nothing: its caller reads again.
+              if (CATCH_UP.equals(sinceEpoch)) mine.completeExceptionally(e);
+              else mine.complete(new Replay(false, null, null, List.of()));
             }
           });
     } catch (RejectedExecutionException e) {
@@ -119,7 +121,9 @@ final class ChannelHistory implements AutoCloseable {
   /**
    * The entries after {@code since}, at most twice the kept length: a catch-up for a subscriber
    * that was connected all along but may have missed live messages (the node's pub/sub link to
-   * Redis dropped). Coalesced like {@link #missed}.
+   * Redis dropped). Coalesced like {@link #missed}. Completes exceptionally when Redis could not be
+   * read (not answering yet, or a pooled connection to the Redis that died): unlike a subscriber,
+   * who is told {@code recovered: false}, nobody would otherwise learn that something was missed.
    */
   CompletableFuture<List<Entry>> after(String channel, String since) {
     return missed(channel, since, CATCH_UP).thenApply(Replay::entries);

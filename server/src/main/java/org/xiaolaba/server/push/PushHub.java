@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -55,6 +56,15 @@ public final class PushHub implements AutoCloseable {
   static final String CLIP_PREFIX = "clip:";
   static final String TERMINAL_PREFIX = "terminal:";
   static final int MAX_BODY_CHARS = 100_000;
+
+  /** A catch-up read Redis did not answer is tried again after this, the pause doubling... */
+  static final Duration CATCH_UP_FIRST_PAUSE = Duration.ofMillis(100);
+
+  /** ...up to this. */
+  static final Duration CATCH_UP_MAX_PAUSE = Duration.ofSeconds(1);
+
+  /** How long a catch-up is tried again before its connection is closed 1013 (come back later). */
+  static final Duration CATCH_UP_PATIENCE = Duration.ofMinutes(1);
 
   /**
    * One push in one script (one write, one fsync): its report, then for each channel the history
@@ -392,19 +402,43 @@ public final class PushHub implements AutoCloseable {
         .missed(channel, since, sinceEpoch)
         .whenComplete(
             (replay, busy) -> {
-              if (busy != null) s.tryAgainLater(channel);
+              if (busy != null) s.tryAgainLater(channel, "the readers are saturated");
               else s.endReplay(channel, replay);
             });
   }
 
-  /** A session's catch-up read of one channel after {@code since}. */
+  /**
+   * A session's catch-up read of one channel after {@code since}. A read Redis did not answer (the
+   * subscription is back before every pooled connection is: those to the Redis that died fail once
+   * each) is tried again after a pause, for up to {@link #CATCH_UP_PATIENCE}; then the connection
+   * is closed 1013 to come back with its offsets. It is never taken for a read that found nothing.
+   */
   void catchUp(WebSocketSession s, String channel, String since) {
+    catchUp(
+        s,
+        channel,
+        since,
+        System.nanoTime() + CATCH_UP_PATIENCE.toNanos(),
+        CATCH_UP_FIRST_PAUSE.toMillis());
+  }
+
+  private void catchUp(
+      WebSocketSession s, String channel, String since, long giveUpAt, long pauseMillis) {
     history
         .after(channel, since)
         .whenComplete(
-            (entries, busy) -> {
-              if (busy != null) s.tryAgainLater(channel);
-              else s.endCatchUp(channel, entries);
+            (entries, failure) -> {
+              if (failure == null) {
+                s.endCatchUp(channel, entries);
+              } else if ((failure instanceof CompletionException c ? c.getCause() : failure)
+                  instanceof RejectedExecutionException) {
+                s.tryAgainLater(channel, "the readers are saturated");
+              } else if (System.nanoTime() - giveUpAt > 0) {
+                s.tryAgainLater(channel, "Redis did not answer for " + CATCH_UP_PATIENCE);
+              } else {
+                long next = Math.min(2 * pauseMillis, CATCH_UP_MAX_PAUSE.toMillis());
+                s.later(pauseMillis, () -> catchUp(s, channel, since, giveUpAt, next));
+              }
             });
   }
 

@@ -343,13 +343,28 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     channel.eventLoop().execute(() -> finishReplay(ch, entries));
   }
 
-  /** Too many history reads are waiting: this client should come back a little later. */
-  void tryAgainLater(String ch) {
+  /** Runs {@code task} on the event loop after {@code millis}, if the connection is still open. */
+  void later(long millis, Runnable task) {
+    channel
+        .eventLoop()
+        .schedule(
+            () -> {
+              if (channel.isActive()) task.run();
+            },
+            millis,
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The history could not be read ({@code why}: too many reads waiting, or Redis not answering):
+   * this client should come back a little later with its offsets.
+   */
+  void tryAgainLater(String ch, String why) {
     channel
         .eventLoop()
         .execute(
             () -> {
-              log.info("History of {} not read for {}: the readers are saturated", ch, channel);
+              log.info("History of {} not read for {}: {}", ch, channel, why);
               error("busy", "the server is busy; reconnect shortly with your offsets");
               closeWith(1013, "try again later");
             });
