@@ -2,43 +2,17 @@ package org.xiaolaba.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xiaolaba.config.Settings;
+import org.xiaolaba.config.testing.SettableClock;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
 
 class ClientThrottleTest {
-  /** A clock the test moves. */
-  static final class MovableClock extends Clock {
-    Instant now = Instant.parse("2026-11-27T00:00:00Z");
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
-
-  final MovableClock clock = new MovableClock();
+  final SettableClock clock = new SettableClock(Instant.parse("2026-11-27T00:00:00Z"));
   final ClientThrottle throttle = new ClientThrottle(new Settings.Throttle(10, 0, 6, true), clock);
 
   @Test
