@@ -66,6 +66,12 @@ public final class RedisHandle implements AutoCloseable {
     pool.setMaxIdle(cfg.poolSize());
     pool.setMaxWait(cfg.timeout());
     pool.setJmxEnabled(false);
+    // Idle connections are checked (PING) every 5 s and dropped when dead: after Redis restarts,
+    // the pool's connections to the old process go within seconds instead of each failing one
+    // request first.
+    pool.setTestWhileIdle(true);
+    pool.setTimeBetweenEvictionRuns(java.time.Duration.ofSeconds(5));
+    pool.setNumTestsPerEvictionRun(-1);
     return pool;
   }
 

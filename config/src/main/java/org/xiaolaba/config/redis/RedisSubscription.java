@@ -67,8 +67,10 @@ public final class RedisSubscription implements AutoCloseable {
     }
   }
 
+  /** The pause before the next resubscribe; only the listening thread uses it. */
+  private Duration backoff = FIRST_BACKOFF;
+
   private void listen() {
-    Duration backoff = FIRST_BACKOFF;
     boolean lost = false;
     while (running) {
       try (Jedis jedis = new Jedis(redis.uri(), CONNECT_TIMEOUT_MS)) {
@@ -120,6 +122,7 @@ public final class RedisSubscription implements AutoCloseable {
     @Override
     public void onSubscribe(String channel, int count) {
       if (++subscribedChannels < handlers.size()) return;
+      backoff = FIRST_BACKOFF; // subscribed again: the next loss starts from the first pause
       if (afterLoss) {
         log.info("{}: subscription is back; resyncing", name);
         try {
