@@ -90,7 +90,7 @@ final class ChannelHistory implements AutoCloseable {
   /**
    * What was missed on {@code channel} after {@code since} ({@code null}: nothing to replay, just
    * the newest offset and epoch). Completes exceptionally with {@link RejectedExecutionException}
-   * when too many reads are waiting.
+   * when too many reads are waiting, and with Redis's error when it could not be read.
    */
   CompletableFuture<Replay> missed(String channel, String since, String sinceEpoch) {
     Key key = new Key(channel, since, sinceEpoch);
@@ -106,9 +106,9 @@ final class ChannelHistory implements AutoCloseable {
               mine.complete(read(channel, since, sinceEpoch));
             } catch (RuntimeException e) {
               log.warn("History of {} could not be read: {}", channel, e.toString());
-              // A catch-up must not pass for one that found nothing: its caller reads again.
-              if (CATCH_UP.equals(sinceEpoch)) mine.completeExceptionally(e);
-              else mine.complete(new Replay(false, null, null, List.of()));
+              // Not a read that found nothing, nor a history that is gone: a catch-up reads
+              // again, a subscriber is asked to come back with the same offsets.
+              mine.completeExceptionally(e);
             }
           });
     } catch (RejectedExecutionException e) {

@@ -401,9 +401,16 @@ public final class PushHub implements AutoCloseable {
     history
         .missed(channel, since, sinceEpoch)
         .whenComplete(
-            (replay, busy) -> {
-              if (busy != null) s.tryAgainLater(channel, "the readers are saturated");
-              else s.endReplay(channel, replay);
+            (replay, failure) -> {
+              if (failure == null) {
+                s.endReplay(channel, replay);
+              } else if ((failure instanceof CompletionException c ? c.getCause() : failure)
+                  instanceof RejectedExecutionException) {
+                s.tryAgainLater(channel, "the readers are saturated");
+              } else {
+                // Redis did not answer: the history may be whole, so not `recovered: false`.
+                s.tryAgainLater(channel, "Redis could not be read");
+              }
             });
   }
 

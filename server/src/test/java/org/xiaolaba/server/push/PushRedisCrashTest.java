@@ -90,6 +90,63 @@ class PushRedisCrashTest {
     }
   }
 
+  @Test
+  void aSubscribeWhoseHistoryCannotBeReadIsToldToComeBackNotThatItsHistoryIsGone()
+      throws Exception {
+    redis = EmbeddedRedisServer.start(dir.resolve("redis"), TestSettings.sharedBinDir(), "always");
+    int port = redis.port();
+    server =
+        TestServer.start(
+            dir.resolve("node"),
+            Map.of("XIAOLABA_REDIS_URL", redis.url(), "XIAOLABA_REDIS_TIMEOUT", "1s"));
+    String editor = server.token("editor", "编辑", "320623");
+    TestServer.WsRecorder first = server.connect(null);
+    first.send(Map.of("op", "subscribe", "channels", List.of(CHANNEL)));
+    first.awaitType("subscribed", WAIT);
+    var sent =
+        server.postJson(
+            "/api/v1/pushes", editor, Map.of("areas", List.of(VILLAGE), "title", "通知", "body", ""));
+    assertThat(sent.statusCode()).isEqualTo(202);
+    String offset = first.awaitType("push", WAIT).path("offset").asText();
+    crash(redis);
+
+    // Redis is down: the history after the offset may well be whole, so no `recovered: false`
+    // (which would send the client to refetch everything over REST) but 1013, to come back.
+    TestServer.WsRecorder back = server.connect(null);
+    back.send(
+        Map.of("op", "subscribe", "channels", List.of(CHANNEL), "since", Map.of(CHANNEL, offset)));
+    assertThat(back.closed.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+        .isEqualTo(1013);
+    assertThat(back.messages).noneMatch(m -> "subscribed".equals(m.path("type").asText()));
+    assertThat(back.messages).anyMatch(m -> "busy".equals(m.path("code").asText()));
+
+    redis =
+        EmbeddedRedisServer.start(
+            dir.resolve("redis"), TestSettings.sharedBinDir(), "always", port);
+    org.awaitility.Awaitility.await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              TestServer.WsRecorder again = server.connect(null);
+              again.send(
+                  Map.of(
+                      "op",
+                      "subscribe",
+                      "channels",
+                      List.of(CHANNEL),
+                      "since",
+                      Map.of(CHANNEL, offset)));
+              JsonNode subscribed =
+                  again.await(
+                      m ->
+                          "subscribed".equals(m.path("type").asText())
+                              || "busy".equals(m.path("code").asText()),
+                      WAIT);
+              assertThat(subscribed.path("recovered").asBoolean()).isTrue();
+              assertThat(subscribed.path("offset").asText()).isEqualTo(offset);
+            });
+  }
+
   /** Kills redis-server with SIGKILL: no shutdown, so no final fsync of the AOF. */
   private static void crash(EmbeddedRedisServer redis) throws Exception {
     long pid =
