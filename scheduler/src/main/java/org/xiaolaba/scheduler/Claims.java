@@ -30,6 +30,11 @@ import redis.clients.jedis.params.SetParams;
  * again only when the holder died in the middle of doing it (a {@code play} that went out twice
  * carries the same run id, which terminals treat as one).
  *
+ * <p>A node that finds a pending claim of its own that it is neither taking nor holding takes it
+ * back at once (compare-and-set), without waiting for the lease: its claim command timed out (Redis
+ * frozen) and Redis carried it out afterwards, so the work was never started. Node ids are new at
+ * every start, so no other process holds such a claim.
+ *
  * <p>Lease ends are read by the injected {@link Clock}; one thread per node renews this node's
  * leases and checks the watched ones every {@link #TICK}. Keys are kept {@link #KEPT}.
  */
@@ -91,6 +96,12 @@ final class Claims implements AutoCloseable {
   /** Other nodes' pending claims this node would take over: key to what it saw. */
   private final Map<String, Watched> watched = new ConcurrentHashMap<>();
 
+  /**
+   * Keys this node is claiming or taking over right now, until they are in {@link #held} or lost: a
+   * pending claim of this node's under one of them is not stale.
+   */
+  private final Set<String> taking = ConcurrentHashMap.newKeySet();
+
   Claims(RedisHandle redis, String nodeId, Clock clock) {
     this.redis = redis;
     this.nodeId = nodeId;
@@ -114,13 +125,41 @@ final class Claims implements AutoCloseable {
    */
   boolean once(String name, String what, Work work) {
     String key = redis.key("claim:" + name);
-    Result r = take(key);
+    boolean alone = taking.add(key);
+    Result r;
+    boolean reclaimed = false;
+    try {
+      r = take(key);
+      if (!r.won() && alone && staleOwn(key, r.value())) {
+        r = swap(key, r.value(), pending(clock.instant()));
+        reclaimed = r.won();
+      }
+      if (r.won()) held.put(key, r.value());
+    } finally {
+      if (alone) taking.remove(key);
+    }
     if (!r.won()) {
       watch(key, r.value(), what, work);
       return false;
     }
-    doHeld(key, r.value(), what, work, false);
+    if (reclaimed) {
+      log.warn(
+          "Node {} found its own claim of {} pending though it never took it (the claim command"
+              + " timed out and Redis carried it out later); doing it now",
+          nodeId,
+          what);
+    }
+    doHeld(key, r.value(), what, work, reclaimed);
     return true;
+  }
+
+  /**
+   * A pending claim of this node's that none of its threads is taking or holding: its claim command
+   * timed out, so the work never started, and Redis carried it out afterwards.
+   */
+  private boolean staleOwn(String key, String value) {
+    Holder h = Holder.parse(value);
+    return !h.done() && h.node().equals(nodeId) && !held.containsKey(key);
   }
 
   /** The claim name of a program's run: {@code <programId>:<epochMillis>}. */
@@ -174,7 +213,8 @@ final class Claims implements AutoCloseable {
 
   private void watch(String key, String value, String what, Work work) {
     Holder h = Holder.parse(value);
-    if (h.done()) return;
+    // Done, or this node's own that it is doing now: nothing to take over.
+    if (h.done() || (h.node().equals(nodeId) && held.containsKey(key))) return;
     if (watched.size() >= MAX_WATCHED && !watched.containsKey(key)) {
       log.warn(
           "Not watching {} held by node {}: already watching {} claims; if that node dies it is"
@@ -188,9 +228,24 @@ final class Claims implements AutoCloseable {
   }
 
   private void takeOver(String key, Watched w, Instant now) {
+    if (!taking.add(key)) {
+      // Another thread of this node is claiming it right now: look again at the next tick.
+      watched.putIfAbsent(key, w);
+      return;
+    }
     String mine = pending(now);
-    Object r = redis.client().eval(SWAP, List.of(key), List.of(w.value(), mine));
-    if (swapped(r)) {
+    Result r;
+    try {
+      r = swap(key, w.value(), mine);
+      if (r.won()) held.put(key, mine);
+    } catch (RuntimeException e) {
+      // Redis did not answer: still watched, tried again at the next tick.
+      watched.putIfAbsent(key, w);
+      throw e;
+    } finally {
+      taking.remove(key);
+    }
+    if (r.won()) {
       log.warn(
           "Node {} claimed {} but did not finish it within its lease (until {}); node {} takes"
               + " it over",
@@ -199,10 +254,20 @@ final class Claims implements AutoCloseable {
           w.until(),
           nodeId);
       doHeld(key, mine, w.what(), w.work(), true);
-    } else if (r instanceof String current) {
+    } else {
       // Renewed by a live holder, done, or taken over by another node: watch what is there now.
-      watch(key, current, w.what(), w.work());
+      watch(key, r.value(), w.what(), w.work());
     }
+  }
+
+  /**
+   * Sets the claim to {@code next} if it is still {@code seen}: won, with {@code next}; else lost,
+   * with what is there now (null: nothing).
+   */
+  private Result swap(String key, String seen, String next) {
+    Object r = redis.client().eval(SWAP, List.of(key), List.of(seen, next));
+    if (r instanceof Long n && n == 1L) return new Result(true, next);
+    return new Result(false, r instanceof String current ? current : null);
   }
 
   private void doHeld(String key, String value, String what, Work work, boolean takenOver) {
@@ -217,7 +282,7 @@ final class Claims implements AutoCloseable {
 
   private String finish(String key, String last, String what) {
     String done = nodeId + " done " + clock.instant().toEpochMilli();
-    if (!swapped(redis.client().eval(SWAP, List.of(key), List.of(last, done)))) {
+    if (!swap(key, last, done).won()) {
       log.warn(
           "Node {} finished {} after its claim had passed to another node (its lease ran out)",
           nodeId,
@@ -226,16 +291,12 @@ final class Claims implements AutoCloseable {
     return null;
   }
 
-  private static boolean swapped(Object reply) {
-    return reply instanceof Long n && n == 1L;
-  }
-
   /** Extends a held lease when a third of it is left; returns the value held afterwards. */
   private String renew(String key, String value, Instant now) {
     Holder h = Holder.parse(value);
     if (now.isBefore(h.until().minus(LEASE.multipliedBy(2).dividedBy(3)))) return value;
     String next = pending(now);
-    if (swapped(redis.client().eval(SWAP, List.of(key), List.of(value, next)))) return next;
+    if (swap(key, value, next).won()) return next;
     log.warn("Node {} lost its claim {} before finishing (lease ran out)", nodeId, key);
     return value;
   }

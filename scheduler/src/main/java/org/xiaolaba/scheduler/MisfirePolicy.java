@@ -126,7 +126,8 @@ final class MisfirePolicy {
     missed.add(plan.olderMissed());
     if (recorded > 0 || plan.olderMissed() > 0) {
       log.warn(
-          "Program {} \"{}\": {} runs passed while no node was running and are logged missed"
+          "Program {} \"{}\": {} runs passed unplayed (no node was running, or Redis did not"
+              + " answer) and are logged missed"
               + " (from {} to {}){}; next runs play as scheduled",
           p.id(),
           p.title(),

@@ -14,6 +14,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -27,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * program and run instant); the one node that wins hands it to {@link RunDispatcher}; the others
  * lose silently. Either way the node then arms the following run. Runs that came due while no node
  * was up are caught up by {@link MisfirePolicy}. Applies other nodes' changes ({@link
- * ProgramEvents}) and resyncs from Redis when it may have missed some.
+ * ProgramEvents}) and resyncs from Redis when it may have missed some. A run whose claim Redis
+ * could not answer is unsettled: its program is planned again every {@link #RETRY} until Redis
+ * answers, so the run plays late or is logged missed even when Redis froze without dropping the
+ * connection (the subscription then never drops, so no resync comes).
  */
 final class ProgramArming implements ProgramEvents.Listener {
   private static final Logger log = LoggerFactory.getLogger(ProgramArming.class);
@@ -41,6 +47,9 @@ final class ProgramArming implements ProgramEvents.Listener {
    */
   static final int RESYNC_THREADS =
       Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
+  /** How long after a run became unsettled its program is planned again, and again after that. */
+  static final Duration RETRY = Duration.ofSeconds(3);
 
   private final String nodeId;
   private final ProgramStore store;
@@ -57,10 +66,29 @@ final class ProgramArming implements ProgramEvents.Listener {
   private final Map<String, Instant> fired = new ConcurrentHashMap<>();
 
   /**
-   * Per program, just before the earliest run this node fired while Redis could not be asked about
-   * its claim: the next resync walks from there, even when later runs played before it came.
+   * Per program, the runs this node fired while Redis could not be asked about their claims: the
+   * next retry or resync walks from just before the earliest, even when later runs played before it
+   * came.
    */
-  private final Map<String, Instant> unsettled = new ConcurrentHashMap<>();
+  private final Map<String, Unsettled> unsettled = new ConcurrentHashMap<>();
+
+  /** Unsettled runs of a program: walked from {@code after}; the latest is {@code last}. */
+  private record Unsettled(Instant after, Instant last) {
+    Unsettled with(Unsettled o) {
+      return new Unsettled(o.after.isBefore(after) ? o.after : after, latest(last, o.last));
+    }
+
+    /** Whether a walk from {@code from} to {@code now} covered these runs. */
+    boolean coveredBy(Unsettled from, Instant now) {
+      return !after.isBefore(from.after) && !last.isAfter(now);
+    }
+  }
+
+  /** Plans the unsettled programs again; started with the triggers. */
+  private volatile ScheduledExecutorService retries;
+
+  /** Whether a retry of the unsettled programs is scheduled and has not started yet. */
+  private final AtomicBoolean retryPending = new AtomicBoolean();
 
   private final LongAdder fires = new LongAdder();
   private final LongAdder lateArmed = new LongAdder();
@@ -99,6 +127,13 @@ final class ProgramArming implements ProgramEvents.Listener {
   }
 
   void startTriggers() {
+    retries =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread th = new Thread(r, "xiaolaba-unsettled-" + nodeId);
+              th.setDaemon(true);
+              return th;
+            });
     triggers = triggerFactory.start(nodeId, this::fire);
   }
 
@@ -116,6 +151,8 @@ final class ProgramArming implements ProgramEvents.Listener {
   /** Stops the triggers, letting running firings finish. */
   void shutdown() {
     closed = true;
+    ScheduledExecutorService r = retries;
+    if (r != null) r.shutdownNow();
     ProgramTriggers t = triggers;
     if (t != null) t.shutdown();
   }
@@ -239,7 +276,7 @@ final class ProgramArming implements ProgramEvents.Listener {
     Set<String> held = new HashSet<>(known.keySet());
     if (t != null) held.addAll(t.programIds());
     Set<String> stored = store.ids();
-    int armed = armAll(planAll(List.copyOf(stored), now), now);
+    int armed = armAll(planAll(List.copyOf(stored), now, false), now);
     // Held here but gone from Redis: deleted while this node was not listening.
     held.removeAll(stored);
     for (String id : held) {
@@ -249,12 +286,18 @@ final class ProgramArming implements ProgramEvents.Listener {
     return armed;
   }
 
-  private List<Planned> planAll(List<String> ids, Instant now) {
+  /**
+   * Plans the programs of {@code ids} (those that are stored). {@code quiet}: a program that cannot
+   * be planned is logged at debug level, as a retry while Redis does not answer.
+   */
+  private List<Planned> planAll(List<String> ids, Instant now, boolean quiet) {
     List<List<String>> chunks = new ArrayList<>();
     for (int i = 0; i < ids.size(); i += RESYNC_CHUNK) {
       chunks.add(ids.subList(i, Math.min(ids.size(), i + RESYNC_CHUNK)));
     }
-    if (chunks.size() <= 1) return chunks.isEmpty() ? List.of() : planChunk(chunks.get(0), now);
+    if (chunks.size() <= 1) {
+      return chunks.isEmpty() ? List.of() : planChunk(chunks.get(0), now, quiet);
+    }
     AtomicInteger threadNo = new AtomicInteger();
     ExecutorService pool =
         Executors.newFixedThreadPool(
@@ -267,7 +310,9 @@ final class ProgramArming implements ProgramEvents.Listener {
             });
     try {
       List<Future<List<Planned>>> planned = new ArrayList<>();
-      for (List<String> chunk : chunks) planned.add(pool.submit(() -> planChunk(chunk, now)));
+      for (List<String> chunk : chunks) {
+        planned.add(pool.submit(() -> planChunk(chunk, now, quiet)));
+      }
       List<Planned> out = new ArrayList<>(ids.size());
       for (Future<List<Planned>> f : planned) out.addAll(result(f));
       return out;
@@ -276,23 +321,33 @@ final class ProgramArming implements ProgramEvents.Listener {
     }
   }
 
-  private List<Planned> planChunk(List<String> ids, Instant now) {
+  private List<Planned> planChunk(List<String> ids, Instant now, boolean quiet) {
     List<StoredProgram> programs = store.findAll(ids);
     Map<String, Instant> lastRecorded = asRun.lastScheduled(ids);
     Instant horizonAgo = now.minus(horizon);
     List<Planned> out = new ArrayList<>(programs.size());
+    // A program gone from Redis has no run left to settle.
+    Set<String> gone = new HashSet<>(ids);
+    programs.forEach(p -> gone.remove(p.id()));
+    unsettled.keySet().removeAll(gone);
     for (StoredProgram p : programs) {
       // From the as-run log, not from what this node fired: a run it fired while Redis was down
       // was neither played nor logged, and is found here (runs some node did handle are claimed).
       Instant from =
           latest(latest(horizonAgo, p.since()), lastRecorded.getOrDefault(p.id(), horizonAgo));
-      Instant failed = unsettled.get(p.id());
-      if (failed != null && failed.isBefore(from)) from = latest(failed, horizonAgo);
+      Unsettled failed = unsettled.get(p.id());
+      if (failed != null && failed.after().isBefore(from)) {
+        from = latest(failed.after(), horizonAgo);
+      }
       try {
         out.add(plan(p, from, now));
-        if (failed != null) unsettled.remove(p.id(), failed);
+        // Settled, unless a run failed meanwhile that this walk did not cover.
+        if (failed != null) {
+          unsettled.computeIfPresent(p.id(), (id, u) -> u.coveredBy(failed, now) ? null : u);
+        }
       } catch (RuntimeException e) {
-        log.error("Program {} could not be armed: {}", p.id(), e.getMessage(), e);
+        if (quiet) log.debug("Program {} could not be armed yet: {}", p.id(), e.toString());
+        else log.error("Program {} could not be armed: {}", p.id(), e.getMessage(), e);
       }
     }
     return out;
@@ -354,6 +409,52 @@ final class ProgramArming implements ProgramEvents.Listener {
     }
   }
 
+  /**
+   * Schedules a retry of the unsettled programs in {@link #RETRY}, unless one is scheduled already
+   * or there are none.
+   */
+  private void retryLater() {
+    ScheduledExecutorService r = retries;
+    if (r == null || closed || unsettled.isEmpty() || !retryPending.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      r.schedule(this::retryUnsettled, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      retryPending.set(false); // shut down
+    }
+  }
+
+  /**
+   * Plans and arms again the programs with an unsettled run (only those), as a resync would: each
+   * run plays late within the grace, or is logged missed. While Redis still does not answer, tries
+   * again in {@link #RETRY}, quietly.
+   */
+  private void retryUnsettled() {
+    retryPending.set(false);
+    List<String> ids = List.copyOf(unsettled.keySet());
+    if (ids.isEmpty() || closed) return;
+    Instant now = clock.instant();
+    try {
+      int armed = armAll(planAll(ids, now, true), now);
+      long settled = ids.stream().filter(id -> !unsettled.containsKey(id)).count();
+      if (settled > 0) {
+        log.info(
+            "Caught up {} program(s) with runs whose claims Redis could not answer: {} armed",
+            settled,
+            armed);
+      }
+    } catch (RuntimeException e) {
+      log.debug(
+          "Redis does not answer yet for {} program(s) with unsettled runs ({}); trying again in {}",
+          ids.size(),
+          e.toString(),
+          RETRY);
+    } finally {
+      retryLater();
+    }
+  }
+
   @Override
   public void onResubscribed() {
     int armed = resync();
@@ -372,9 +473,10 @@ final class ProgramArming implements ProgramEvents.Listener {
 
   /**
    * Called by Quartz for {@code run} of the program. Never throws; always arms what follows. When
-   * Redis cannot say whether the run is claimed (it is down), the run is not taken as fired: the
-   * resync when the subscription is back finds it as a misfire, to play late within the grace or be
-   * logged missed, claimed like any run, rather than dropping it silently.
+   * Redis cannot say whether the run is claimed (it is down or frozen), the run is not taken as
+   * fired but unsettled: the retry every {@link #RETRY} (or the resync when the subscription is
+   * back, whichever comes first) finds it as a misfire, to play late within the grace or be logged
+   * missed, claimed like any run, rather than dropping it silently.
    */
   void fire(String programId, Instant run) {
     fires.increment();
@@ -413,14 +515,15 @@ final class ProgramArming implements ProgramEvents.Listener {
     } catch (RuntimeException e) {
       if (!claimAnswered.get()) {
         fired.computeIfPresent(programId, (id, last) -> last.equals(run) ? before : last);
-        unsettled.merge(programId, run.minusMillis(1), (a, b) -> a.isBefore(b) ? a : b);
+        unsettled.merge(programId, new Unsettled(run.minusMillis(1), run), Unsettled::with);
+        retryLater();
       }
       log.error(
           "Run {} of program {} could not be handled ({}); arming the next run{}",
           run,
           programId,
           e.toString(),
-          claimAnswered.get() ? "" : "; the resync when Redis is back catches this one up",
+          claimAnswered.get() ? "" : "; caught up once Redis answers",
           e);
     }
     rearmAfter(programId, run, program);

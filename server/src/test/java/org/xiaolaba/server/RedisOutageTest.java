@@ -2,10 +2,11 @@ package org.xiaolaba.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.xiaolaba.server.ProgramProbe.isPlayOf;
+import static org.xiaolaba.server.ProgramProbe.sample;
+import static org.xiaolaba.server.ProgramProbe.startAt;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,12 +16,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xiaolaba.config.redis.EmbeddedRedisServer;
+import org.xiaolaba.config.testing.FrozenRedis;
 import org.xiaolaba.config.testing.TestSettings;
 
 /**
@@ -148,7 +148,7 @@ class RedisOutageTest {
   void aFrozenRedisIsAPrompt503NotAHangingRequestAndTheNodeGoesOnWhenItThaws() throws Exception {
     startNode();
 
-    signal(redis, "STOP");
+    FrozenRedis.signal(redis, "STOP");
     try {
       for (String path : List.of("/api/v1/clips", "/api/v1/programs")) {
         long started = System.nanoTime();
@@ -163,7 +163,7 @@ class RedisOutageTest {
       resident.send("{\"op\":\"ping\"}");
       assertThat(resident.awaitType("pong", WAIT)).isNotNull();
     } finally {
-      signal(redis, "CONT");
+      FrozenRedis.signal(redis, "CONT");
     }
 
     await().atMost(WAIT).until(() -> server.get("/readyz", null).statusCode() == 200);
@@ -214,8 +214,8 @@ class RedisOutageTest {
    * twice, since it fires the next run only once the firing before has given up.
    */
   private void awaitAFailedFire() {
-    double fires = sample("xiaolaba_quartz_fires_total");
-    await().atMost(WAIT).until(() -> sample("xiaolaba_quartz_fires_total") >= fires + 2);
+    double fires = sample(server, "xiaolaba_quartz_fires_total");
+    await().atMost(WAIT).until(() -> sample(server, "xiaolaba_quartz_fires_total") >= fires + 2);
   }
 
   /**
@@ -233,37 +233,16 @@ class RedisOutageTest {
     return logged;
   }
 
-  /** Sends redis-server a signal ({@code kill -STOP}, {@code kill -CONT}). */
-  private static void signal(EmbeddedRedisServer redis, String signal) throws Exception {
-    Process kill =
-        new ProcessBuilder("kill", "-" + signal, Long.toString(redisPid(redis)))
-            .inheritIO()
-            .start();
-    assertThat(kill.waitFor()).isZero();
-  }
-
   /** Kills redis-server with SIGKILL: no shutdown, so no final fsync of the AOF. */
   private static void crash(EmbeddedRedisServer redis) throws Exception {
-    ProcessHandle process = ProcessHandle.of(redisPid(redis)).orElseThrow();
+    ProcessHandle process = ProcessHandle.of(FrozenRedis.pid(redis)).orElseThrow();
     assertThat(process.destroyForcibly()).isTrue();
     process.onExit().get();
     redis.close();
   }
 
-  private static long redisPid(EmbeddedRedisServer redis) throws Exception {
-    return Long.parseLong(
-        Files.readString(redis.dir().resolve("redis.pid"), StandardCharsets.US_ASCII).trim());
-  }
-
   private String createProgram(Map<String, String> schedule) {
-    var created =
-        server.postJson(
-            "/api/v1/programs",
-            TestServer.ADMIN,
-            Map.of(
-                "title", "广播", "clipId", clipId, "areas", List.of(VILLAGE), "schedule", schedule));
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    return TestServer.json(created.body()).get("id").asText();
+    return ProgramProbe.createProgram(server, clipId, VILLAGE, schedule);
   }
 
   private void delete(String programId) {
@@ -285,25 +264,6 @@ class RedisOutageTest {
 
   /** The scheduled instants of the program's as-run log. */
   private List<Instant> runs(String programId) {
-    List<Instant> out = new ArrayList<>();
-    TestServer.json(server.get("/api/v1/programs/" + programId + "/runs", TestServer.ADMIN).body())
-        .forEach(r -> out.add(OffsetDateTime.parse(r.get("scheduledAt").asText()).toInstant()));
-    return out;
-  }
-
-  /** The value of a sample of the node's metrics (its first line starting with {@code name}). */
-  private double sample(String name) {
-    Matcher m =
-        Pattern.compile("(?m)^" + Pattern.quote(name) + "[^\\n]*? ([0-9.eE+-]+)$")
-            .matcher(server.get("/metrics", null).body());
-    return m.find() ? Double.parseDouble(m.group(1)) : -1;
-  }
-
-  private static boolean isPlayOf(JsonNode m, String programId) {
-    return "play".equals(m.path("type").asText()) && programId.equals(m.path("program").asText());
-  }
-
-  private static Instant startAt(JsonNode play) {
-    return OffsetDateTime.parse(play.get("startAt").asText()).toInstant();
+    return ProgramProbe.scheduled(ProgramProbe.runs(server, programId));
   }
 }
