@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.xiaolaba.config.testing.SettableClock;
 
 /**
  * A node that claims a run and then dies or hangs before dispatching it: the run is not lost. The
@@ -178,6 +179,6 @@ class ClaimTakeoverTest {
   }
 
   private void moveTo(Instant t) {
-    if (t.isAfter(clock.instant())) clock.move(Duration.between(clock.instant(), t));
+    if (t.isAfter(clock.instant())) clock.advance(Duration.between(clock.instant(), t));
   }
 }

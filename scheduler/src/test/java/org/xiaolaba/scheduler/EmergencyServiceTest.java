@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.xiaolaba.config.errors.InvalidInputException;
+import org.xiaolaba.config.testing.SettableClock;
 import org.xiaolaba.media.ClipStatus;
 
 /**
@@ -93,7 +94,7 @@ class EmergencyServiceTest {
   @Test
   void callingAnEmergencyOffStopsItOnItsTerminalsOnce() {
     Emergency e = emergencies.start(new EmergencyRequest("台风预警", List.of(TOWN), "alarm"));
-    clock.move(Duration.ofSeconds(2));
+    clock.advance(Duration.ofSeconds(2));
 
     Emergency cancelled = emergencies.cancel(e.id());
 
@@ -112,7 +113,7 @@ class EmergencyServiceTest {
   @Test
   void anEmergencyWhoseClipHasEndedIsFinishedAndCallingItOffChangesNothing() {
     Emergency e = emergencies.start(new EmergencyRequest("台风预警", List.of(TOWN), "alarm"));
-    clock.move(Duration.ofSeconds(6));
+    clock.advance(Duration.ofSeconds(6));
 
     assertThat(emergencies.find(e.id()).orElseThrow().status()).isEqualTo("finished");
     assertThat(emergencies.cancel(e.id()).status()).isEqualTo("finished");
@@ -122,7 +123,7 @@ class EmergencyServiceTest {
   @Test
   void aNewerEmergencyTakesOverFromAnEarlierOneWhereTheyOverlap() {
     Emergency first = emergencies.start(new EmergencyRequest("一", List.of(VILLAGE), "alarm"));
-    clock.move(Duration.ofSeconds(1));
+    clock.advance(Duration.ofSeconds(1));
     Emergency second = emergencies.start(new EmergencyRequest("二", List.of(COUNTY), "alarm"));
 
     assertThat(node.dispatch().stopped)

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import org.xiaolaba.config.testing.SettableClock;
 
 /** Drives nodes with {@link ManualTriggers} by a {@link SettableClock}. */
 final class ManualFiring {

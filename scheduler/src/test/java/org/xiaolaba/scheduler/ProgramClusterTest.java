@@ -21,6 +21,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.xiaolaba.config.testing.SettableClock;
 
 /**
  * Scheduler nodes on one real Redis, firing many programs by a clock the test moves.

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.xiaolaba.config.errors.ConflictException;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
+import org.xiaolaba.config.testing.SettableClock;
 
 /**
  * Programs changed in place, on scheduler nodes sharing one real Redis and firing by a clock the
@@ -226,7 +227,7 @@ class ProgramUpdateTest {
     // run of this program, so it is neither played late nor logged missed.
     nodes.get(0).service().update(p.id(), request("c1", Schedule.daily("09:17")));
     nodes.get(0).service().close();
-    clock.move(Duration.ofMinutes(1));
+    clock.advance(Duration.ofMinutes(1));
 
     TestCluster.Node second = cluster.manualNode(Map.of(), clock);
     fireUntil(NINE.plus(Duration.ofMinutes(30)), List.of(second));

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.xiaolaba.config.testing.SettableClock;
 
 /**
  * Which programs still need a clip: those that play it and have a run to come. The clock stands in
@@ -58,7 +59,7 @@ class ProgramsUsingClipTest {
     Program daily = service.create(request("news", Schedule.daily("07:00")));
     service.create(request("news", Schedule.once("2031-01-01T10:00:00+08:00")));
 
-    clock.move(Duration.ofHours(3)); // past 10:00 in Shanghai
+    clock.advance(Duration.ofHours(3)); // past 10:00 in Shanghai
 
     assertThat(ids(service.programsUsingClip("news"))).containsExactly(daily.id());
   }

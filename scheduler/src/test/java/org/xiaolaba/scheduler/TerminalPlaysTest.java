@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.xiaolaba.config.testing.SettableClock;
 
 /**
  * A terminal that connects gets at once what it should hold for the rest of the day. The clock
@@ -56,7 +57,7 @@ class TerminalPlaysTest {
     assertThat(plays.get(3).audioUrl()).isEqualTo("/media/bulletin-" + VILLAGE + ".mp3");
     assertThat(plays.get(3).areas()).containsExactly(VILLAGE);
 
-    clock.move(Duration.ofSeconds(6)); // the emergency's clip has ended
+    clock.advance(Duration.ofSeconds(6)); // the emergency's clip has ended
     assertThat(service.upcomingFor(List.of(VILLAGE), Instant.parse("2031-01-01T01:30:00Z")))
         .extracting(PlayCommand::programId)
         .containsExactly(village.id());
