@@ -7,9 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -357,22 +355,7 @@ class AccessMatrixTest {
 
   /** A bulletin program in the village, an hour apart from every other one (no conflicts). */
   private static Map<String, Object> programBody() {
-    OffsetDateTime at =
-        OffsetDateTime.now(ZoneOffset.ofHours(8))
-            .plusDays(2)
-            .withMinute(0)
-            .withSecond(0)
-            .withNano(0)
-            .plusHours(serial.incrementAndGet());
-    return Map.of(
-        "title",
-        "节目" + serial.get(),
-        "source",
-        "bulletin",
-        "areas",
-        List.of(VILLAGE),
-        "schedule",
-        Map.of("once", at.toString()));
+    return RouteBodies.program(VILLAGE, serial.incrementAndGet());
   }
 
   private static String freshProgram() {
@@ -388,17 +371,7 @@ class AccessMatrixTest {
   }
 
   private static Map<String, Object> itemBody() {
-    return Map.of(
-        "kind",
-        "notice",
-        "title",
-        "停电通知",
-        "body",
-        "明天停电。",
-        "areas",
-        List.of(VILLAGE),
-        "date",
-        today);
+    return RouteBodies.item(VILLAGE, today);
   }
 
   private static String freshItem() {

@@ -33,6 +33,7 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
+import org.xiaolaba.server.RouteBodies;
 import org.xiaolaba.server.TestServer;
 import org.xiaolaba.server.http.Route;
 
@@ -562,36 +563,11 @@ class FuzzJsonRoutesTest {
 
   /** A bulletin program in the village, an hour apart from the others (no conflicts). */
   static Map<String, Object> programBody() {
-    OffsetDateTime at =
-        OffsetDateTime.now(ZoneOffset.ofHours(8))
-            .plusDays(2)
-            .withMinute(0)
-            .withSecond(0)
-            .withNano(0)
-            .plusHours(serial.incrementAndGet());
-    return Map.of(
-        "title",
-        "节目" + serial.get(),
-        "source",
-        "bulletin",
-        "areas",
-        List.of(VILLAGE),
-        "schedule",
-        Map.of("once", at.toString()));
+    return RouteBodies.program(VILLAGE, serial.incrementAndGet());
   }
 
   static Map<String, Object> itemBody() {
-    return Map.of(
-        "kind",
-        "notice",
-        "title",
-        "停电通知",
-        "body",
-        "明天停电。",
-        "areas",
-        List.of(VILLAGE),
-        "date",
-        today);
+    return RouteBodies.item(VILLAGE, today);
   }
 
   static Map<String, Object> emergencyBody() {
