@@ -14,8 +14,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xiaolaba.config.redis.EmbeddedRedisServer;
-import org.xiaolaba.config.testing.TestSettings;
 
 /**
  * Three server processes on one external redis-server; one is killed with SIGKILL in the middle of
@@ -30,23 +28,21 @@ class MultiNodeProcessTest {
   static final Duration WAIT = Duration.ofSeconds(30);
 
   @TempDir Path dir;
-  EmbeddedRedisServer redis;
-  final List<NodeProcess> nodes = new ArrayList<>();
+  NodeCluster cluster;
 
   @AfterEach
   void stop() throws Exception {
-    for (NodeProcess n : nodes) n.close();
-    if (redis != null) redis.close();
+    if (cluster != null) cluster.close();
   }
 
   @Test
   void aNodeKilledMidScheduleLeavesTheOthersToPlayEveryRunOnceAndItsClientsRecoverElsewhere()
       throws Exception {
-    redis = EmbeddedRedisServer.start(dir.resolve("redis"), TestSettings.sharedBinDir(), "always");
+    cluster = NodeCluster.start(dir);
+    List<NodeProcess> nodes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       nodes.add(
-          NodeProcess.start(
-              dir.resolve("node" + i), redis.url(), Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "1s")));
+          cluster.node(dir.resolve("node" + i), Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "1s")));
     }
     NodeProcess first = nodes.get(0);
     NodeProcess second = nodes.get(1);

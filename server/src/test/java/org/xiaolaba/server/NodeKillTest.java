@@ -19,8 +19,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xiaolaba.config.redis.EmbeddedRedisServer;
-import org.xiaolaba.config.testing.TestSettings;
 
 /**
  * A node process stopped in the middle of an upload, by SIGKILL and by SIGTERM, then started again
@@ -32,19 +30,17 @@ class NodeKillTest {
   static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir Path dir;
-  EmbeddedRedisServer redis;
-  final List<NodeProcess> nodes = new ArrayList<>();
+  NodeCluster cluster;
 
   @AfterEach
   void stop() throws Exception {
-    for (NodeProcess n : nodes) n.close();
-    if (redis != null) redis.close();
+    if (cluster != null) cluster.close();
   }
 
   @Test
   void killedOrStoppedMidUploadANodeLeavesNoPartialClipNoTemporaryFileAndNoStuckClip()
       throws Exception {
-    redis = EmbeddedRedisServer.start(dir.resolve("redis"), TestSettings.sharedBinDir(), "always");
+    cluster = NodeCluster.start(dir);
     Path data = dir.resolve("node");
     NodeProcess node = start(data);
     Path tone = TestServer.tone(dir, "tone.wav", 20);
@@ -92,9 +88,7 @@ class NodeKillTest {
   }
 
   private NodeProcess start(Path data) throws IOException {
-    NodeProcess n = NodeProcess.start(data, redis.url(), Map.of());
-    nodes.add(n);
-    return n;
+    return cluster.node(data, Map.of());
   }
 
   private static void closeQuietly(NodeProcess n) {
