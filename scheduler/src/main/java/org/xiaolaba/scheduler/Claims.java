@@ -102,6 +102,11 @@ final class Claims implements AutoCloseable {
    */
   private final Set<String> taking = ConcurrentHashMap.newKeySet();
 
+  /** Finished work whose done mark Redis did not take: the ticker writes it when Redis answers. */
+  private final Map<String, Unfinished> unfinished = new ConcurrentHashMap<>();
+
+  private record Unfinished(String last, String what) {}
+
   Claims(RedisHandle redis, String nodeId, Clock clock) {
     this.redis = redis;
     this.nodeId = nodeId;
@@ -194,6 +199,20 @@ final class Claims implements AutoCloseable {
       if (!watched.remove(e.getKey(), w)) continue;
       takeOver(e.getKey(), w, now);
     }
+    for (Map.Entry<String, Unfinished> e : unfinished.entrySet()) {
+      markDone(e.getKey(), e.getValue().last(), e.getValue().what());
+      unfinished.remove(e.getKey(), e.getValue());
+    }
+  }
+
+  /** Claims this node holds (working under them, or about to); for tests. */
+  int holding() {
+    return held.size();
+  }
+
+  /** Claims whose work is finished and whose done mark is still to be written; for tests. */
+  int unfinished() {
+    return unfinished.size();
   }
 
   private void tickSafely() {
@@ -280,25 +299,45 @@ final class Claims implements AutoCloseable {
     }
   }
 
+  /** Marks a held claim done; returns null, so that it is no longer held (nor renewed). */
   private String finish(String key, String last, String what) {
-    String done = nodeId + " done " + clock.instant().toEpochMilli();
-    if (!swap(key, last, done).won()) {
+    try {
+      markDone(key, last, what);
+    } catch (RuntimeException e) {
+      // Redis did not answer (frozen, or gone for a moment): the ticker writes the mark later.
+      unfinished.put(key, new Unfinished(last, what));
+      log.warn(
+          "Node {} finished {} but Redis did not take its done mark ({}); writing it when it"
+              + " answers",
+          nodeId,
+          what,
+          e.toString());
+    }
+    return null;
+  }
+
+  private void markDone(String key, String last, String what) {
+    Result r = swap(key, last, nodeId + " done " + clock.instant().toEpochMilli());
+    // Already done by this node: a mark that timed out, carried out by Redis after all.
+    if (!r.won() && (r.value() == null || !r.value().startsWith(nodeId + " done "))) {
       log.warn(
           "Node {} finished {} after its claim had passed to another node (its lease ran out)",
           nodeId,
           what);
     }
-    return null;
   }
 
-  /** Extends a held lease when a third of it is left; returns the value held afterwards. */
+  /**
+   * Extends a held lease when a third of it is left; returns the value held afterwards, or null
+   * when the claim was lost (it passed to another node): no longer held, nor renewed.
+   */
   private String renew(String key, String value, Instant now) {
     Holder h = Holder.parse(value);
     if (now.isBefore(h.until().minus(LEASE.multipliedBy(2).dividedBy(3)))) return value;
     String next = pending(now);
     if (swap(key, value, next).won()) return next;
     log.warn("Node {} lost its claim {} before finishing (lease ran out)", nodeId, key);
-    return value;
+    return null;
   }
 
   private String pending(Instant now) {

@@ -85,6 +85,42 @@ class FrozenClaimTest {
   }
 
   @Test
+  void aDoneMarkRedisDidNotTakeWhileFrozenIsWrittenAfterTheThawAndTheClaimIsNoLongerRenewed() {
+    List<Boolean> worked = new CopyOnWriteArrayList<>();
+    String name = Claims.runName("p3", Instant.EPOCH);
+    String key = handle.key("claim:" + name);
+    FrozenRedis[] frozen = new FrozenRedis[1];
+
+    // Redis freezes while the work runs: the done mark that follows times out.
+    boolean here =
+        claims.once(
+            name,
+            "run",
+            takenOver -> {
+              worked.add(takenOver);
+              frozen[0] = FrozenRedis.freeze(redis);
+            });
+    assertThat(here).isTrue();
+    assertThat(worked).containsExactly(false);
+    assertThat(claims.holding()).isZero();
+    frozen[0].close();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(claims.unfinished()).isZero();
+              assertThat(handle.client().get(key)).startsWith("node-a done ");
+            });
+    assertThat(claims.holding()).isZero();
+    try (Claims other = new Claims(handle, "node-b", Clock.systemUTC())) {
+      assertThat(other.once(name, "run", worked::add)).isFalse();
+      assertThat(other.watching()).isZero();
+    }
+    assertThat(worked).containsExactly(false);
+  }
+
+  @Test
   void aPendingClaimThatTheNodeIsWorkingUnderIsNotTakenBackByAnotherOfItsThreads() {
     List<String> worked = new CopyOnWriteArrayList<>();
     String name = Claims.runName("p2", Instant.EPOCH);
