@@ -43,15 +43,9 @@ class BulletinsApiTest {
 
   private static String readyClip(String name, int seconds) throws Exception {
     Path tone = TestServer.tone(work, name, seconds);
-    HttpResponse<String> r =
-        server.send(
-            server
-                .request("/api/v1/clips?title=" + name, editor)
-                .POST(HttpRequest.BodyPublishers.ofFile(tone))
-                .build());
-    String id = TestServer.json(r.body()).get("id").asText();
-    assertThat(server.awaitClipSettled(id, editor).get("status").asText()).isEqualTo("ready");
-    return id;
+    JsonNode clip = server.uploadSettled(tone, name, editor);
+    assertThat(clip.get("status").asText()).isEqualTo("ready");
+    return clip.get("id").asText();
   }
 
   private static void approvedItem(String kind, String title, String area, String clipId) {

@@ -44,15 +44,7 @@ class ClipDeletionApiTest {
 
   private static JsonNode readyClip(String name, int channels) throws Exception {
     Path tone = TestServer.tone(work, name, 1, "-ac", Integer.toString(channels));
-    HttpResponse<String> upload =
-        server.send(
-            server
-                .request("/api/v1/clips?title=notice", editor)
-                .POST(HttpRequest.BodyPublishers.ofFile(tone))
-                .build());
-    assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
-    JsonNode clip =
-        server.awaitClipSettled(TestServer.json(upload.body()).get("id").asText(), editor);
+    JsonNode clip = server.uploadSettled(tone, "notice", editor);
     assertThat(clip.get("status").asText()).as(clip.toString()).isEqualTo("ready");
     return clip;
   }

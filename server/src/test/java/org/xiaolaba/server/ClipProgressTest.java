@@ -3,8 +3,6 @@ package org.xiaolaba.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,14 +34,7 @@ class ClipProgressTest {
   @Test
   void anEditorWatchingAClipSeesItsStagesUntilItIsReady() throws Exception {
     Path tone = TestServer.tone(work, "long.wav", 60);
-    HttpResponse<String> upload =
-        server.send(
-            server
-                .request("/api/v1/clips?title=progress", editor)
-                .POST(HttpRequest.BodyPublishers.ofFile(tone))
-                .build());
-    assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
-    String id = TestServer.json(upload.body()).get("id").asText();
+    String id = server.upload(tone, "progress", editor);
 
     TestServer.WsRecorder ws = server.connect(editor);
     ws.send(Map.of("op", "subscribe", "channels", List.of("clip:" + id)));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,13 +37,7 @@ class EmergencyApiTest {
     broadcaster = server.token("broadcaster", "镇广播员", TOWN);
     String editor = server.token("editor", "县台编辑", "320623");
     Path tone = TestServer.tone(work, "alarm.mp3", 20, "-b:a", "64k");
-    HttpResponse<String> upload =
-        server.send(
-            server
-                .request("/api/v1/clips?title=alarm", editor)
-                .POST(HttpRequest.BodyPublishers.ofFile(tone))
-                .build());
-    clipId = TestServer.json(upload.body()).get("id").asText();
+    clipId = server.upload(tone, "alarm", editor);
     assertThat(server.awaitClipSettled(clipId, editor).get("status").asText()).isEqualTo("ready");
   }
 

@@ -142,22 +142,35 @@ public final class TestServer implements AutoCloseable {
   }
 
   /**
-   * Uploads {@code file} as the raw body (title: its name) with {@code token}, and waits until the
-   * clip leaves "processing"; returns it as then shown.
+   * Uploads {@code file} as the raw body titled {@code title} with {@code token}; it must be
+   * accepted (202). Returns the new clip's id.
    */
-  public JsonNode uploadSettled(Path file, String token) {
+  public String upload(Path file, String title, String token) {
     HttpResponse<String> r;
     try {
       r =
           send(
-              request("/api/v1/clips?title=" + file.getFileName(), token)
+              request("/api/v1/clips?title=" + title, token)
                   .POST(HttpRequest.BodyPublishers.ofFile(file))
                   .build());
     } catch (java.io.FileNotFoundException e) {
       throw new AssertionError(e);
     }
     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-    return awaitClipSettled(json(r.body()).get("id").asText(), token);
+    return json(r.body()).get("id").asText();
+  }
+
+  /**
+   * Uploads {@code file} as the raw body (title: its name) with {@code token}, and waits until the
+   * clip leaves "processing"; returns it as then shown.
+   */
+  public JsonNode uploadSettled(Path file, String token) {
+    return uploadSettled(file, file.getFileName().toString(), token);
+  }
+
+  /** Uploads {@code file} titled {@code title}, and waits until the clip leaves "processing". */
+  public JsonNode uploadSettled(Path file, String title, String token) {
+    return awaitClipSettled(upload(file, title, token), token);
   }
 
   /** Polls a clip until it leaves "processing"; returns it as then shown. */

@@ -70,14 +70,7 @@ class ReferenceTerminalTest {
     editor = server.token("editor", "县台编辑", "320623");
     broadcaster = server.token("broadcaster", "长沙村广播员", VILLAGE);
     Path tone = TestServer.tone(work, "tone.wav", 3);
-    HttpResponse<String> upload =
-        server.send(
-            server
-                .request("/api/v1/clips?title=tone", editor)
-                .POST(HttpRequest.BodyPublishers.ofFile(tone))
-                .build());
-    assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
-    clipId = TestServer.json(upload.body()).get("id").asText();
+    clipId = server.upload(tone, "tone", editor);
     JsonNode clip = server.awaitClipSettled(clipId, editor);
     assertThat(clip.get("status").asText()).as(clip.toString()).isEqualTo("ready");
     audioUrl = clip.at("/renditions/loudspeaker/url").asText();
