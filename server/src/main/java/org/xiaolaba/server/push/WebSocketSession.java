@@ -475,6 +475,11 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       frame.release();
       return false;
     }
+    if (!channel.isWritable() && unflushed) {
+      // Over the bound with what this outbox pass wrote and has not tried to send yet: send it
+      // first; only what the client has not taken counts against it.
+      channel.flush();
+    }
     if (!channel.isWritable()) {
       frame.release();
       log.info(

@@ -14,8 +14,15 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,12 +47,20 @@ class PushBackpressureTest {
     if (server != null) server.close();
   }
 
+  /**
+   * Starts the server with a 64 KiB outbound bound; returns a resident subscribed to the village.
+   */
+  private TestServer.WsRecorder serverWithA64KiBBoundAndASubscriber() throws Exception {
+    server = TestServer.start(dir, Map.of("XIAOLABA_WEBSOCKET_MAX_OUTBOUND_BUFFER", "64KiB"));
+    TestServer.WsRecorder resident = server.connect(null);
+    resident.send(Map.of("op", "subscribe", "channels", List.of(CHANNEL)));
+    resident.awaitType("subscribed", WAIT);
+    return resident;
+  }
+
   @Test
   void aClientThatStopsReadingIsCutOffWith4008WhileAnotherGetsEveryMessage() throws Exception {
-    server = TestServer.start(dir, Map.of("XIAOLABA_WEBSOCKET_MAX_OUTBOUND_BUFFER", "64KiB"));
-    TestServer.WsRecorder fast = server.connect(null);
-    fast.send(Map.of("op", "subscribe", "channels", List.of(CHANNEL)));
-    fast.awaitType("subscribed", WAIT);
+    TestServer.WsRecorder fast = serverWithA64KiBBoundAndASubscriber();
 
     try (Socket slow = new Socket()) {
       slow.setReceiveBufferSize(4096);
@@ -96,6 +111,40 @@ class PushBackpressureTest {
         TestServer.ADMIN,
         Map.of("areas", List.of(VILLAGE), "title", "之后", "body", ""));
     assertThat(fast.awaitType("push", WAIT).at("/data/title").asText()).isEqualTo("之后");
+  }
+
+  @Test
+  void aClientThatReadsABurstWhoseMessagesTogetherPassTheBoundIsNotCutOff() throws Exception {
+    TestServer.WsRecorder fast = serverWithA64KiBBoundAndASubscriber();
+
+    // Each about 45 KB, under the 64 KiB bound; sent eight at a time, so that the event loop often
+    // owes the client several at once and writes them in one pass, together over the bound before
+    // they are flushed. Only what the client has not taken counts against it.
+    String body = "广".repeat(15_000);
+    int n = 48;
+    ExecutorService senders = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Integer>> answers = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String title = "连发" + i;
+        answers.add(
+            senders.submit(
+                () ->
+                    server
+                        .postJson(
+                            "/api/v1/pushes",
+                            TestServer.ADMIN,
+                            Map.of("areas", List.of(VILLAGE), "title", title, "body", body))
+                        .statusCode()));
+      }
+      for (Future<Integer> a : answers) assertThat(a.get(60, TimeUnit.SECONDS)).isEqualTo(202);
+    } finally {
+      senders.shutdown();
+    }
+    Set<String> titles = new HashSet<>();
+    for (int i = 0; i < n; i++) titles.add(fast.awaitType("push", WAIT).at("/data/title").asText());
+    assertThat(titles).hasSize(n);
+    assertThat(fast.closed).isNotDone();
   }
 
   @Test
