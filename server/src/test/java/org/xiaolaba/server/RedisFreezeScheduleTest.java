@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xiaolaba.config.redis.EmbeddedRedisServer;
 import org.xiaolaba.config.testing.FrozenRedis;
-import org.xiaolaba.config.testing.TestSettings;
 
 /**
  * Redis freezes (SIGSTOP: its connections stay open, no command is answered) under a node playing a
@@ -56,17 +55,8 @@ class RedisFreezeScheduleTest {
   @Test
   void runsDueWhileRedisWasFrozenAreLoggedOnceSoonAfterTheThawAndLaterRunsPlayOnce()
       throws Exception {
-    redis = EmbeddedRedisServer.start(dir.resolve("redis"), TestSettings.sharedBinDir(), "always");
-    server =
-        TestServer.start(
-            dir.resolve("node"),
-            Map.of(
-                "XIAOLABA_REDIS_URL",
-                redis.url(),
-                "XIAOLABA_REDIS_TIMEOUT",
-                "1s",
-                "XIAOLABA_SCHEDULER_LEAD_TIME",
-                "1s"));
+    redis = ExternalRedis.start(dir);
+    server = ExternalRedis.node(dir, redis, Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "1s"));
     String editor = server.token("editor", "编辑", "320623");
     TestServer.WsRecorder terminal = server.connect(server.token("terminal", "一号喇叭", VILLAGE));
     terminal.awaitType("subscribed", WAIT);

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xiaolaba.config.redis.EmbeddedRedisServer;
 import org.xiaolaba.config.testing.FrozenRedis;
-import org.xiaolaba.config.testing.TestSettings;
 
 /**
  * Redis dies (SIGKILL, no clean shutdown) under a running server and comes back: meanwhile the
@@ -64,7 +63,7 @@ class RedisOutageTest {
     assertThat(resident.awaitType("push", WAIT).at("/data/title").asText()).isEqualTo("停电");
     String every2s = playEveryTwoSeconds();
 
-    crash(redis);
+    ExternalRedis.crash(redis);
     redis = null;
 
     await().atMost(WAIT).until(() -> server.get("/readyz", null).statusCode() == 503);
@@ -81,9 +80,7 @@ class RedisOutageTest {
     assertThat(resident.closed).isNotDone();
     awaitAFailedFire();
 
-    redis =
-        EmbeddedRedisServer.start(
-            dir.resolve("redis"), TestSettings.sharedBinDir(), "always", port);
+    redis = ExternalRedis.restart(dir, port);
 
     await()
         .atMost(WAIT)
@@ -177,17 +174,8 @@ class RedisOutageTest {
    * a resident of the village; returns Redis' port.
    */
   private int startNode() throws Exception {
-    redis = EmbeddedRedisServer.start(dir.resolve("redis"), TestSettings.sharedBinDir(), "always");
-    server =
-        TestServer.start(
-            dir.resolve("node"),
-            Map.of(
-                "XIAOLABA_REDIS_URL",
-                redis.url(),
-                "XIAOLABA_REDIS_TIMEOUT",
-                "1s",
-                "XIAOLABA_SCHEDULER_LEAD_TIME",
-                "1s"));
+    redis = ExternalRedis.start(dir);
+    server = ExternalRedis.node(dir, redis, Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "1s"));
     editor = server.token("editor", "编辑", "320623");
     terminal = server.connect(server.token("terminal", "一号喇叭", VILLAGE));
     terminal.awaitType("subscribed", WAIT);
@@ -231,14 +219,6 @@ class RedisOutageTest {
           .isEqualTo(Duration.ofSeconds(2));
     }
     return logged;
-  }
-
-  /** Kills redis-server with SIGKILL: no shutdown, so no final fsync of the AOF. */
-  private static void crash(EmbeddedRedisServer redis) throws Exception {
-    ProcessHandle process = ProcessHandle.of(FrozenRedis.pid(redis)).orElseThrow();
-    assertThat(process.destroyForcibly()).isTrue();
-    process.onExit().get();
-    redis.close();
   }
 
   private String createProgram(Map<String, String> schedule) {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xiaolaba.config.redis.EmbeddedRedisServer;
-import org.xiaolaba.config.testing.TestSettings;
+import org.xiaolaba.server.ExternalRedis;
 import org.xiaolaba.server.TestServer;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.args.ClientType;
@@ -49,12 +47,9 @@ class PushRedisCrashTest {
 
   @Test
   void aPushAnsweredJustBeforeRedisIsKilledReachesTheConnectedResident() throws Exception {
-    redis = EmbeddedRedisServer.start(dir.resolve("redis"), TestSettings.sharedBinDir(), "always");
+    redis = ExternalRedis.start(dir);
     int port = redis.port();
-    server =
-        TestServer.start(
-            dir.resolve("node"),
-            Map.of("XIAOLABA_REDIS_URL", redis.url(), "XIAOLABA_REDIS_TIMEOUT", "1s"));
+    server = ExternalRedis.node(dir, redis, Map.of());
     String editor = server.token("editor", "编辑", "320623");
     TestServer.WsRecorder resident = server.connect(null);
     resident.send(Map.of("op", "subscribe", "channels", List.of(CHANNEL)));
@@ -72,10 +67,8 @@ class PushRedisCrashTest {
               editor,
               Map.of("areas", List.of(VILLAGE), "title", title, "body", ""));
       assertThat(sent.statusCode()).as("round %d: %s", round, sent.body()).isEqualTo(202);
-      crash(redis);
-      redis =
-          EmbeddedRedisServer.start(
-              dir.resolve("redis"), TestSettings.sharedBinDir(), "always", port);
+      ExternalRedis.crash(redis);
+      redis = ExternalRedis.restart(dir, port);
 
       String pushId = TestServer.json(sent.body()).get("id").asText();
       JsonNode push =
@@ -93,12 +86,9 @@ class PushRedisCrashTest {
   @Test
   void aSubscribeWhoseHistoryCannotBeReadIsToldToComeBackNotThatItsHistoryIsGone()
       throws Exception {
-    redis = EmbeddedRedisServer.start(dir.resolve("redis"), TestSettings.sharedBinDir(), "always");
+    redis = ExternalRedis.start(dir);
     int port = redis.port();
-    server =
-        TestServer.start(
-            dir.resolve("node"),
-            Map.of("XIAOLABA_REDIS_URL", redis.url(), "XIAOLABA_REDIS_TIMEOUT", "1s"));
+    server = ExternalRedis.node(dir, redis, Map.of());
     String editor = server.token("editor", "编辑", "320623");
     TestServer.WsRecorder first = server.connect(null);
     first.send(Map.of("op", "subscribe", "channels", List.of(CHANNEL)));
@@ -108,7 +98,7 @@ class PushRedisCrashTest {
             "/api/v1/pushes", editor, Map.of("areas", List.of(VILLAGE), "title", "通知", "body", ""));
     assertThat(sent.statusCode()).isEqualTo(202);
     String offset = first.awaitType("push", WAIT).path("offset").asText();
-    crash(redis);
+    ExternalRedis.crash(redis);
 
     // Redis is down: the history after the offset may well be whole, so no `recovered: false`
     // (which would send the client to refetch everything over REST) but 1013, to come back.
@@ -120,9 +110,7 @@ class PushRedisCrashTest {
     assertThat(back.messages).noneMatch(m -> "subscribed".equals(m.path("type").asText()));
     assertThat(back.messages).anyMatch(m -> "busy".equals(m.path("code").asText()));
 
-    redis =
-        EmbeddedRedisServer.start(
-            dir.resolve("redis"), TestSettings.sharedBinDir(), "always", port);
+    redis = ExternalRedis.restart(dir, port);
     org.awaitility.Awaitility.await()
         .atMost(WAIT)
         .untilAsserted(
@@ -145,16 +133,5 @@ class PushRedisCrashTest {
               assertThat(subscribed.path("recovered").asBoolean()).isTrue();
               assertThat(subscribed.path("offset").asText()).isEqualTo(offset);
             });
-  }
-
-  /** Kills redis-server with SIGKILL: no shutdown, so no final fsync of the AOF. */
-  private static void crash(EmbeddedRedisServer redis) throws Exception {
-    long pid =
-        Long.parseLong(
-            Files.readString(redis.dir().resolve("redis.pid"), StandardCharsets.US_ASCII).trim());
-    ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
-    assertThat(process.destroyForcibly()).isTrue();
-    process.onExit().get();
-    redis.close();
   }
 }
