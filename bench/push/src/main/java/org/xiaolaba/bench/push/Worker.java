@@ -350,15 +350,28 @@ final class Worker {
     Instant now = Instant.now();
     long nowMicros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
     if (sentAt != null) {
-      Instant s = Instant.parse(sentAt);
-      long sentMicros = s.getEpochSecond() * 1_000_000 + s.getNano() / 1000;
-      sentAtLatency.recordValue(Math.max(0, nowMicros - sentMicros));
+      sentAtLatency.recordValue(Math.max(0, nowMicros - sentMicros(sentAt)));
     }
     if (tracking && pushId != null) {
       Receipts rc = receipts.computeIfAbsent(pushId, k -> new Receipts(residents.size()));
       int i = rc.n.getAndIncrement();
       if (i < rc.micros.length) rc.micros[i] = nowMicros;
     }
+  }
+
+  /** The last {@code sentAt} parsed: every resident of this process gets the same push in turn. */
+  private record Parsed(String sentAt, long micros) {}
+
+  private volatile Parsed lastSentAt = new Parsed("", 0);
+
+  /** {@code sentAt} in microseconds; parsed once per push, not once per resident. */
+  private long sentMicros(String sentAt) {
+    Parsed last = lastSentAt;
+    if (last.sentAt().equals(sentAt)) return last.micros();
+    Instant s = Instant.parse(sentAt);
+    long micros = s.getEpochSecond() * 1_000_000 + s.getNano() / 1000;
+    lastSentAt = new Parsed(sentAt, micros);
+    return micros;
   }
 
   void duplicate() {
