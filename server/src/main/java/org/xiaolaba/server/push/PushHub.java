@@ -404,14 +404,19 @@ public final class PushHub implements AutoCloseable {
             (replay, failure) -> {
               if (failure == null) {
                 s.endReplay(channel, replay);
-              } else if ((failure instanceof CompletionException c ? c.getCause() : failure)
-                  instanceof RejectedExecutionException) {
+              } else if (saturated(failure)) {
                 s.tryAgainLater(channel, "the readers are saturated");
               } else {
                 // Redis did not answer: the history may be whole, so not `recovered: false`.
                 s.tryAgainLater(channel, "Redis could not be read");
               }
             });
+  }
+
+  /** A history read refused because too many are waiting (not one Redis failed to answer). */
+  private static boolean saturated(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
+    return cause instanceof RejectedExecutionException;
   }
 
   /**
@@ -437,8 +442,7 @@ public final class PushHub implements AutoCloseable {
             (entries, failure) -> {
               if (failure == null) {
                 s.endCatchUp(channel, entries);
-              } else if ((failure instanceof CompletionException c ? c.getCause() : failure)
-                  instanceof RejectedExecutionException) {
+              } else if (saturated(failure)) {
                 s.tryAgainLater(channel, "the readers are saturated");
               } else if (System.nanoTime() - giveUpAt > 0) {
                 s.tryAgainLater(channel, "Redis did not answer for " + CATCH_UP_PATIENCE);

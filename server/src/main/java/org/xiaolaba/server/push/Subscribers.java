@@ -9,6 +9,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One channel's subscribers on this node, grouped by the event loop their connection lives on, so
@@ -17,6 +19,8 @@ import java.util.function.Function;
  * came.
  */
 final class Subscribers {
+  private static final Logger log = LoggerFactory.getLogger(Subscribers.class);
+
   private final Map<EventExecutor, Set<WebSocketSession>> byLoop = new ConcurrentHashMap<>();
 
   void add(WebSocketSession s) {
@@ -64,6 +68,12 @@ final class Subscribers {
         // not on one count every loop's core updates at once.
         ByteBuf own = loops.size() == 1 ? frame.retain() : frame.copy();
         if (!outboxes.apply(e.getKey()).offer(set, own, delivery, written)) {
+          log.warn(
+              "Event loop {} takes no more live messages ({} queued, or it is stopping): closing"
+                  + " its {} subscribers of this one (1013, to come back with their offsets)",
+              e.getKey(),
+              LoopOutbox.MAX_QUEUED,
+              set.size());
           for (WebSocketSession s : set) s.tooFarBehind();
           written.run();
         }

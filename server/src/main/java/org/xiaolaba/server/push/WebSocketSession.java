@@ -418,7 +418,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
           .eventLoop()
           .execute(
               () -> {
-                log.info("Closing {}: its event loop is too far behind", channel.remoteAddress());
+                log.debug("Closing {}: its event loop is too far behind", channel.remoteAddress());
                 closeWith(1013, "try again later");
               });
     } catch (java.util.concurrent.RejectedExecutionException stopped) {
