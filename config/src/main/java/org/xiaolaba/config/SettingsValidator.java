@@ -12,6 +12,7 @@ import java.util.Set;
 final class SettingsValidator {
   private static final Set<String> FSYNC = Set.of("always", "everysec", "no");
   private static final Set<String> CODECS = Set.of("mp3", "aac");
+  private static final Set<String> TRANSPORTS = Set.of("auto", "epoll", "nio");
   private static final Set<Integer> SAMPLE_RATES =
       Set.of(8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000);
 
@@ -138,7 +139,7 @@ final class SettingsValidator {
         h.advertiseUrl(),
         "expected empty or http://host:port (no path)");
     check(
-        java.util.List.of("auto", "epoll", "nio").contains(h.transport()),
+        h.transport() != null && TRANSPORTS.contains(h.transport()),
         "http.transport",
         h.transport(),
         "expected one of auto, epoll, nio");

@@ -164,7 +164,10 @@ final class Claims implements AutoCloseable {
    */
   private boolean staleOwn(String key, String value) {
     Holder h = Holder.parse(value);
-    return !h.done() && h.node().equals(nodeId) && !held.containsKey(key);
+    return !h.done()
+        && h.node().equals(nodeId)
+        && !held.containsKey(key)
+        && !unfinished.containsKey(key); // done here, its mark not written yet: not stale
   }
 
   /** The claim name of a program's run: {@code <programId>:<epochMillis>}. */

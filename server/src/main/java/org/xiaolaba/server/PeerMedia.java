@@ -30,7 +30,7 @@ final class PeerMedia implements RenditionPeers, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PeerMedia.class);
 
   /** Marks a request from another node: answered from the local disk, never passed on. */
-  static final String PEER_HEADER = "X-Xiaolaba-Peer";
+  static final String PEER_HEADER = org.xiaolaba.server.api.MediaApi.PEER_HEADER;
 
   static final Duration ANNOUNCE = Duration.ofSeconds(10);
 

@@ -22,6 +22,9 @@ import org.xiaolaba.server.http.Router;
  * the clip library wrote resolve; nothing outside the media directory can be reached.
  */
 public final class MediaApi {
+  /** Marks a request from another node: answered from this node's own disk only. */
+  public static final String PEER_HEADER = "X-Xiaolaba-Peer";
+
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
 
   private final ClipLibrary library;
@@ -44,7 +47,7 @@ public final class MediaApi {
   private ApiResponse serve(ApiRequest r) throws IOException {
     String name = r.param("file");
     // Another node asking: answer from this disk only, so that nodes never ask each other in turn.
-    boolean fromPeer = r.headers().contains("X-Xiaolaba-Peer");
+    boolean fromPeer = r.headers().contains(PEER_HEADER);
     Path file =
         (fromPeer ? library.localMediaFile(name) : library.mediaFile(name))
             .orElseThrow(() -> new NotFoundException("no media file '" + name + "'"));

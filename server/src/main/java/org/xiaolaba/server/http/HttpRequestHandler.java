@@ -60,6 +60,10 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
   private final HttpTimeouts.Clock clock;
   private State state = State.IDLE;
   private HttpRequest request;
+
+  /** The request's target, decoded once (path and query) when its head came. */
+  private QueryStringDecoder target;
+
   private Router.Match match;
   private Principal principal;
   private long startNanos;
@@ -109,6 +113,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+    target = uri;
     String path;
     try {
       // Decoded here, once: a bad escape ("%", "%zz") thrown later, on a worker's callback, would
@@ -336,6 +341,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
       // A chunk the decoder could not read (a bad chunk size, say) comes as the last content: the
       // body is not complete, and nothing of it may be used.
       if (upload != null) upload.abort();
+      upload = null;
       jsonBody = null;
       reject(
           ctx,
@@ -347,6 +353,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     if (route.body() == Route.Body.UPLOAD) {
       if (!upload.append(buf)) {
         upload.abort();
+        upload = null;
         reject(
             ctx,
             HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -383,7 +390,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
   private void dispatch(ChannelHandlerContext ctx) {
     state = State.HANDLING;
     ctx.channel().config().setAutoRead(false);
-    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    QueryStringDecoder uri = target;
     byte[] body = jsonBody == null ? null : jsonBody.toByteArray();
     jsonBody = null;
     HttpRequest req = request;
@@ -473,10 +480,6 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     ApiResponse r = ApiResponse.problem(ErrorMapping.toProblem(e));
     Integer retry = ErrorMapping.retryAfter(e);
     return retry == null ? r : r.header(HttpHeaderNames.RETRY_AFTER, retry);
-  }
-
-  private void fail(ChannelHandlerContext ctx, Throwable e) {
-    respond(ctx, match == null ? "unmatched" : match.route().pattern(), errorResponse(e));
   }
 
   private void reject(
@@ -579,6 +582,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
   private void resetForNextRequest(ChannelHandlerContext ctx) {
     state = State.IDLE;
     request = null;
+    target = null;
     match = null;
     principal = null;
     clock.nextRequest();

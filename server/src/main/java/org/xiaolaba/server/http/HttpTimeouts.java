@@ -33,7 +33,6 @@ public final class HttpTimeouts {
   }
 
   private final Duration idle;
-  private final Duration request;
   private final long idleNanos;
   private final long requestNanos;
   private final long sweepMillis;
@@ -41,7 +40,7 @@ public final class HttpTimeouts {
 
   public HttpTimeouts(Settings.Http cfg) {
     this.idle = cfg.idleTimeout();
-    this.request = cfg.requestTimeout();
+    Duration request = cfg.requestTimeout();
     this.idleNanos = idle.toNanos();
     this.requestNanos = request.toNanos();
     // A tenth of the shorter timeout, within 50 ms to 1 s: a stalled client is cut at most that
@@ -52,10 +51,6 @@ public final class HttpTimeouts {
 
   Duration idle() {
     return idle;
-  }
-
-  Duration request() {
-    return request;
   }
 
   /** A new connection's clock, to go first in its pipeline (it sees the bytes as they come). */
