@@ -12,8 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -137,6 +140,9 @@ final class MediaDirectories {
   }
 
   /** Where renditions missing here are fetched from; none by default (a single node). */
+  /** Renditions being fetched from other nodes now, by name. */
+  private final Map<String, CompletableFuture<Optional<Path>>> fetching = new ConcurrentHashMap<>();
+
   void peers(RenditionPeers peers) {
     this.peers = peers;
   }
@@ -162,6 +168,26 @@ final class MediaDirectories {
     if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) return Optional.of(file);
     RenditionPeers from = peers;
     if (!askPeers || from == null) return Optional.empty();
+    // One fetch per file: those who ask for it meanwhile (terminals at a broadcast) wait for it.
+    CompletableFuture<Optional<Path>> mine = new CompletableFuture<>();
+    CompletableFuture<Optional<Path>> running = fetching.putIfAbsent(name, mine);
+    if (running != null) return running.join();
+    try {
+      Optional<Path> fetched = fetch(from, name, file, contentHash);
+      mine.complete(fetched);
+      return fetched;
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      fetching.remove(name, mine);
+    }
+  }
+
+  /**
+   * Fetches {@code name} from the other nodes into {@code tmp/}, then moves it into place whole.
+   */
+  private Optional<Path> fetch(RenditionPeers from, String name, Path file, String contentHash) {
     Path part = tmp.resolve(name + "." + ClipIds.random() + ".fetch");
     try {
       if (!from.fetch(name, part) || Files.size(part) == 0) return Optional.empty();

@@ -15,6 +15,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -174,6 +179,44 @@ class RenditionDeletionsTest {
 
     assertThat(copiesOnB(clip)).allMatch(Files::isRegularFile);
     for (String name : names(again)) assertThat(b.mediaFile(name)).isPresent();
+  }
+
+  @Test
+  void many_asking_at_once_for_a_rendition_this_node_lacks_make_one_fetch() throws Exception {
+    Clip clip = readyOnA("many.wav");
+    String name = names(clip).get(0);
+    AtomicInteger fetches = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    RenditionPeers copying = copyingFrom(settingsA.mediaDir(), () -> {});
+    b.peers(
+        (n, target) -> {
+          fetches.incrementAndGet();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return copying.fetch(n, target);
+        });
+    List<CompletableFuture<Optional<Path>>> asks = new ArrayList<>();
+    List<Thread> askers = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      CompletableFuture<Optional<Path>> ask = new CompletableFuture<>();
+      Thread t = new Thread(() -> ask.complete(b.mediaFile(name)));
+      asks.add(ask);
+      askers.add(t);
+      t.start();
+    }
+    // Every asker is waiting: one in the fetch, the others for it.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> askers.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
+    release.countDown();
+    for (CompletableFuture<Optional<Path>> ask : asks) {
+      assertThat(ask.get(10, TimeUnit.SECONDS)).contains(settingsB.mediaDir().resolve(name));
+    }
+    assertThat(fetches).hasValue(1);
+    assertThat(filesIn(settingsB.mediaDir().resolve("tmp"))).isEmpty();
   }
 
   @Test
