@@ -123,7 +123,8 @@ class ProgramFiringTest {
                             a.service().armedRun(id).isPresent()
                                 && b.service().armedRun(id).isPresent()));
 
-    // Then both fire each run and race for its claim; afterwards neither has anything armed.
+    // Then both fire each run and race for its claim; afterwards neither has anything armed and
+    // the winner has dispatched it (a trigger is disarmed when it fires, before its dispatch ends).
     await()
         .atMost(Duration.ofSeconds(8))
         .until(
@@ -132,7 +133,8 @@ class ProgramFiringTest {
                     .allMatch(
                         id ->
                             a.service().armedRun(id).isEmpty()
-                                && b.service().armedRun(id).isEmpty()));
+                                && b.service().armedRun(id).isEmpty()
+                                && a.dispatch().count(id) + b.dispatch().count(id) >= 1));
     for (String id : ids) {
       assertThat(a.dispatch().count(id) + b.dispatch().count(id))
           .as("plays of %s", id)
