@@ -10,7 +10,8 @@
 #   bench/push/run.sh [--connections 100000] [--per-process 17000] [--nodes K] [--workers W]
 #                     [--scenarios idle,broadcast,sustained,storm] [--broadcasts 5] [--warmups 10]
 #                     [--rate 2] [--duration 20] [--storm 20000] [--away 10] [--storm-rate 2]
-#                     [--fsync always|everysec|no] [--node-java-opts "-Xmx2g"] [--report FILE]
+#                     [--fsync always|everysec|no] [--node-java-opts "-Xmx2g -XX:+UseParallelGC"]
+#                     [--client-threads 1] [--report FILE]
 #
 # One process cannot hold more sockets than `ulimit -n` allows, so the harness starts one
 # redis-server (the binary the server embeds) and several server nodes on it (each

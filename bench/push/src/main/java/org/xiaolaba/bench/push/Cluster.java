@@ -161,12 +161,21 @@ final class Cluster implements AutoCloseable {
     return p;
   }
 
+  /**
+   * A port free now, below the ephemeral range (32768-60999): a port the kernel hands out picks one
+   * of those, and a node's own Redis connections, started meanwhile, may take it first.
+   */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    int first = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000);
+    for (int i = 0; i < 2_000; i++) {
+      int port = 20_000 + (first - 20_000 + i) % 12_000;
+      try (ServerSocket s = new ServerSocket(port)) {
+        return s.getLocalPort();
+      } catch (IOException taken) {
+        // next
+      }
     }
+    throw new UncheckedIOException(new IOException("no free port in 20000-31999"));
   }
 
   /** Stops the nodes gracefully (SIGTERM, as Ctrl-C), then Redis; forcibly after 30 s. */

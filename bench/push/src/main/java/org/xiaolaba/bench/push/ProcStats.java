@@ -15,7 +15,16 @@ final class ProcStats {
   /** Clock ticks per second of /proc/PID/stat times (USER_HZ, 100 on Linux). */
   private static final double TICKS_PER_SECOND = 100.0;
 
-  private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
+  /**
+   * A heap line of {@code GC.heap_info}: G1's one ("garbage-first heap total ..., used ...K"), or a
+   * generation's of the Parallel and Serial collectors (PSYoungGen and ParOldGen, def new and
+   * tenured), summed.
+   */
+  private static final Pattern HEAP_USED =
+      Pattern.compile(
+          "(?m)^\\s*(garbage-first heap|PSYoungGen|ParOldGen|def new generation|tenured"
+              + " generation)\\s+total \\d+K, used (\\d+)K");
+
   private static final Path JCMD = Path.of(System.getProperty("java.home"), "bin", "jcmd");
 
   private ProcStats() {}
@@ -56,8 +65,14 @@ final class ProcStats {
     jcmd(pid, "GC.run");
     String info = jcmd(pid, "GC.heap_info");
     Matcher m = HEAP_USED.matcher(info);
-    if (!m.find()) throw new IllegalStateException("cannot read GC.heap_info: " + info);
-    return Long.parseLong(m.group(1));
+    long used = 0;
+    boolean found = false;
+    while (m.find()) {
+      used += Long.parseLong(m.group(2));
+      found = true;
+    }
+    if (!found) throw new IllegalStateException("cannot read GC.heap_info: " + info);
+    return used;
   }
 
   /** The first {@code rows} classes of a live-objects histogram (what jmap -histo:live shows). */

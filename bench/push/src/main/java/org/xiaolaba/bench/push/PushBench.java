@@ -55,17 +55,26 @@ public final class PushBench implements Callable<Integer> {
   @Option(names = "--workers", description = "client processes (default: as many as nodes)")
   int workers;
 
+  @Option(
+      names = "--client-threads",
+      description =
+          "event loop threads of each client process (default 1: the clients share the cores"
+              + " with the nodes they measure, and more threads only take turns on them)")
+  int clientThreads = 1;
+
   @Option(names = "--jar", description = "the server jar")
   Path jar = Path.of("server/target/xiaolaba-server.jar");
 
   @Option(names = "--work", description = "working directory (deleted first)")
   Path work = Path.of("bench/push/target/run");
 
-  @Option(names = "--node-java-opts", description = "JVM options of each node (default -Xmx2g)")
-  String nodeJavaOpts = "-Xmx2g";
+  @Option(
+      names = "--node-java-opts",
+      description = "JVM options of each node (default -Xmx2g -XX:+UseParallelGC, as deploy/ has)")
+  String nodeJavaOpts = "-Xmx2g -XX:+UseParallelGC";
 
   @Option(names = "--worker-java-opts", description = "JVM options of each client process")
-  String workerJavaOpts = "-Xmx1g -XX:+UseParallelGC";
+  String workerJavaOpts = "-Xmx1g -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled";
 
   @Option(names = "--fsync", description = "appendfsync of the bench's Redis (default always)")
   String fsync = "always";
@@ -245,7 +254,7 @@ public final class PushBench implements Callable<Integer> {
               w,
               work.resolve("worker" + w + ".log"),
               List.of(workerJavaOpts.trim().split("\\s+")),
-              2));
+              clientThreads));
     }
   }
 

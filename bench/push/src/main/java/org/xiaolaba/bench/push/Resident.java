@@ -32,7 +32,6 @@ final class Resident {
   private Channel link;
   private long lastMs = -1;
   private long lastSeq = -1;
-  private String lastOffset;
   private int failures;
   private boolean wanted;
   private boolean everSubscribed;
@@ -139,24 +138,22 @@ final class Resident {
             PING_MS,
             TimeUnit.MILLISECONDS);
     ch.closeFuture().addListener(f -> ping.cancel(false));
-    String since =
-        lastOffset == null ? "" : ",\"since\":{\"" + channel + "\":\"" + lastOffset + "\"}";
+    String last = lastOffset();
+    String since = last == null ? "" : ",\"since\":{\"" + channel + "\":\"" + last + "\"}";
     ch.writeAndFlush(
         new TextWebSocketFrame(
             "{\"op\":\"subscribe\",\"channels\":[\"" + channel + "\"]" + since + "}"));
   }
 
-  void onText(String text, long nowNanos) {
-    if (text.startsWith("{\"type\":\"push\"")) {
-      onPush(text, nowNanos);
-    } else if (text.startsWith("{\"type\":\"subscribed\"")) {
+  void onText(String text) {
+    if (text.startsWith("{\"type\":\"subscribed\"")) {
       failures = 0;
       recovered = text.contains("\"recovered\":true");
       subscribed = true;
       boolean first = !everSubscribed;
       everSubscribed = true;
       if (!recovered) worker.notRecovered();
-      if (lastOffset == null) {
+      if (lastMs < 0) {
         // A fresh subscriber starts from the newest offset, so a later since replays only news.
         String offset = field(text, "\"offset\":\"");
         if (offset != null) remember(offset);
@@ -168,12 +165,12 @@ final class Resident {
     }
   }
 
-  private void onPush(String text, long nowNanos) {
-    String offset = field(text, "\"offset\":\"");
-    if (offset == null) return;
-    int dash = offset.indexOf('-');
-    long ms = Long.parseLong(offset, 0, dash, 10);
-    long seq = Long.parseLong(offset, dash + 1, offset.length(), 10);
+  /**
+   * A push, read by {@link PushFrameReader}: its offset as {@code ms-seq}, and where its push id
+   * and {@code sentAt} lie in {@code payload} (-1 when absent), which is valid during the call
+   * only.
+   */
+  void onPush(long ms, long seq, byte[] payload, int idFrom, int idTo, int sentFrom, int sentTo) {
     if (ms < lastMs || (ms == lastMs && seq <= lastSeq)) {
       duplicates++;
       worker.duplicate();
@@ -181,9 +178,8 @@ final class Resident {
     }
     lastMs = ms;
     lastSeq = seq;
-    lastOffset = offset;
     received++;
-    worker.push(field(text, "\"pushId\":\""), field(text, "\"sentAt\":\""), nowNanos);
+    worker.push(payload, idFrom, idTo, sentFrom, sentTo);
     checkCaughtUp();
   }
 
@@ -191,7 +187,11 @@ final class Resident {
     int dash = offset.indexOf('-');
     lastMs = Long.parseLong(offset, 0, dash, 10);
     lastSeq = Long.parseLong(offset, dash + 1, offset.length(), 10);
-    lastOffset = offset;
+  }
+
+  /** The last offset received, or null before the first. */
+  private String lastOffset() {
+    return lastMs < 0 ? null : lastMs + "-" + lastSeq;
   }
 
   private void checkCaughtUp() {

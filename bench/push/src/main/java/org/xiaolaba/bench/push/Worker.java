@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -70,7 +72,7 @@ final class Worker {
   private volatile boolean tracking;
   private volatile Semaphore connecting;
   private final AtomicInteger firstSubscribed = new AtomicInteger();
-  private final AtomicLong pushes = new AtomicLong();
+  private final LongAdder pushes = new LongAdder();
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong unexpectedCloses = new AtomicLong();
   private final AtomicLong connectFailures = new AtomicLong();
@@ -243,7 +245,7 @@ final class Worker {
     return JSON.createObjectNode()
         .put("residents", residents.size())
         .put("subscribed", subscribedNow)
-        .put("pushes", pushes.get())
+        .put("pushes", pushes.sum())
         .put("duplicates", duplicates.get())
         .put("unexpectedCloses", unexpectedCloses.get())
         .put("connectFailures", connectFailures.get())
@@ -345,33 +347,59 @@ final class Worker {
     if (s != null) s.release();
   }
 
-  void push(String pushId, String sentAt, long nowNanos) {
-    pushes.incrementAndGet();
+  /**
+   * A resident received a push; its id and {@code sentAt} lie in {@code frame} between the given
+   * indices (-1 when absent).
+   */
+  void push(byte[] frame, int idFrom, int idTo, int sentFrom, int sentTo) {
+    pushes.increment();
     Instant now = Instant.now();
     long nowMicros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
-    if (sentAt != null) {
-      sentAtLatency.recordValue(Math.max(0, nowMicros - sentMicros(sentAt)));
-    }
-    if (tracking && pushId != null) {
-      Receipts rc = receipts.computeIfAbsent(pushId, k -> new Receipts(residents.size()));
+    Current c = current(frame, idFrom, idTo, sentFrom, sentTo);
+    if (c.sentMicros >= 0) sentAtLatency.recordValue(Math.max(0, nowMicros - c.sentMicros));
+    if (tracking && c.pushId != null) {
+      Receipts rc = c.receipts;
+      if (rc == null || !receipts.containsKey(c.pushId)) {
+        rc = receipts.computeIfAbsent(c.pushId, k -> new Receipts(residents.size()));
+        currentPush = c = new Current(c.id, c.pushId, c.sentAt, c.sentMicros, rc);
+      }
       int i = rc.n.getAndIncrement();
       if (i < rc.micros.length) rc.micros[i] = nowMicros;
     }
   }
 
-  /** The last {@code sentAt} parsed: every resident of this process gets the same push in turn. */
-  private record Parsed(String sentAt, long micros) {}
+  /**
+   * The push every resident of this process receives in turn, decoded once: its id and {@code
+   * sentAt} as bytes (to recognise it), as text, and where its receipts go.
+   */
+  private record Current(
+      byte[] id, String pushId, byte[] sentAt, long sentMicros, Receipts receipts) {}
 
-  private volatile Parsed lastSentAt = new Parsed("", 0);
+  private volatile Current currentPush = new Current(new byte[0], null, new byte[0], -1, null);
 
-  /** {@code sentAt} in microseconds; parsed once per push, not once per resident. */
-  private long sentMicros(String sentAt) {
-    Parsed last = lastSentAt;
-    if (last.sentAt().equals(sentAt)) return last.micros();
-    Instant s = Instant.parse(sentAt);
-    long micros = s.getEpochSecond() * 1_000_000 + s.getNano() / 1000;
-    lastSentAt = new Parsed(sentAt, micros);
-    return micros;
+  private Current current(byte[] frame, int idFrom, int idTo, int sentFrom, int sentTo) {
+    Current c = currentPush;
+    if (same(frame, idFrom, idTo, c.id) && same(frame, sentFrom, sentTo, c.sentAt)) return c;
+    byte[] id = bytes(frame, idFrom, idTo);
+    byte[] sentAt = bytes(frame, sentFrom, sentTo);
+    long micros = -1;
+    if (sentAt.length > 0) {
+      Instant s = Instant.parse(new String(sentAt, StandardCharsets.US_ASCII));
+      micros = s.getEpochSecond() * 1_000_000 + s.getNano() / 1000;
+    }
+    String pushId = id.length > 0 ? new String(id, StandardCharsets.US_ASCII) : null;
+    c = new Current(id, pushId, sentAt, micros, null);
+    currentPush = c;
+    return c;
+  }
+
+  private static boolean same(byte[] frame, int from, int to, byte[] value) {
+    if (from < 0 || to < 0) return value.length == 0;
+    return Arrays.equals(frame, from, to, value, 0, value.length);
+  }
+
+  private static byte[] bytes(byte[] frame, int from, int to) {
+    return from < 0 || to < 0 ? new byte[0] : Arrays.copyOfRange(frame, from, to);
   }
 
   void duplicate() {
@@ -408,14 +436,18 @@ final class Worker {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) resident.onOpen(ctx.channel());
+      if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+        // Pushes are read where they lie from here on; Netty's decoder is left the handshake.
+        ctx.pipeline().replace("ws-decoder", "ws-push-reader", new PushFrameReader(resident));
+        resident.onOpen(ctx.channel());
+      }
       ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
       if (frame instanceof TextWebSocketFrame text) {
-        resident.onText(text.text(), System.nanoTime());
+        resident.onText(text.text());
       } else if (frame instanceof CloseWebSocketFrame close) {
         closedBy(close.statusCode(), close.reasonText());
         ctx.close();
