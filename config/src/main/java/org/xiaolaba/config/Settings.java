@@ -118,7 +118,8 @@ public record Settings(
    * while the server waits on it (for a request, or for the rest of one) is closed, as is one whose
    * client takes nothing of an answer for this long; {@code requestTimeout}: the longest a client
    * may take over a request line and headers, from their first byte. Neither applies once a
-   * connection is a WebSocket.
+   * connection is a WebSocket. {@code eventLoops}: the threads serving connections; 0 is one per
+   * core.
    */
   public record Http(
       ByteSize maxJsonSize,
@@ -127,6 +128,7 @@ public record Settings(
       Throttle throttle,
       String advertiseUrl,
       String transport,
+      int eventLoops,
       Duration idleTimeout,
       Duration requestTimeout) {}
 

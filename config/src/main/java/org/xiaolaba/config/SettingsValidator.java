@@ -143,6 +143,7 @@ final class SettingsValidator {
         "http.transport",
         h.transport(),
         "expected one of auto, epoll, nio");
+    range("http.eventLoops", h.eventLoops(), 0, 1024);
     positive("http.idleTimeout", h.idleTimeout());
     positive("http.requestTimeout", h.requestTimeout());
     Settings.Throttle t = h.throttle();

@@ -79,6 +79,13 @@ class SettingsValidationTest {
   }
 
   @Test
+  void aNegativeEventLoopCountIsRefused() {
+    loadingEnv(Map.of("XIAOLABA_HTTP_EVENT_LOOPS", "-1"))
+        .hasMessageContaining("'http.eventLoops'")
+        .hasMessageContaining("'-1'");
+  }
+
+  @Test
   void anUnknownTimeZoneAsksForAnIanaName() {
     loadingEnv(Map.of("XIAOLABA_TIMEZONE", "Asia/Beijing"))
         .hasMessageContaining("'timezone'")

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.NettyRuntime;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -233,7 +234,9 @@ public final class XiaolabaServer implements AutoCloseable {
             1, new DefaultThreadFactory("accept"), transport.ioHandlers());
     b.workers =
         new MultiThreadIoEventLoopGroup(
-            0, new DefaultThreadFactory("event-loop"), transport.ioHandlers());
+            eventLoops(settings.http().eventLoops()),
+            new DefaultThreadFactory("event-loop"),
+            transport.ioHandlers());
     b.serverChannel =
         new ServerBootstrap()
             .group(b.boss, b.workers)
@@ -263,6 +266,14 @@ public final class XiaolabaServer implements AutoCloseable {
         transport.name(),
         settings.dataDir().toAbsolutePath().normalize());
     return server;
+  }
+
+  /**
+   * Event loop threads: as configured, or one per core ({@code 0}). Netty's own default is two per
+   * core; on a push server's bursts the extra threads only take turns on the same cores.
+   */
+  static int eventLoops(int configured) {
+    return configured > 0 ? configured : NettyRuntime.availableProcessors();
   }
 
   private static void createDirectories(Path dataDir) {

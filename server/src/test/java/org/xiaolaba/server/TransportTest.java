@@ -6,15 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.xiaolaba.config.ConfigException;
 
-/** Every transport {@code http.transport} names serves HTTP and carries a push end to end. */
+/**
+ * Every transport {@code http.transport} names serves HTTP and carries a push end to end, on as
+ * many event loops as {@code http.eventLoops} asks.
+ */
 class TransportTest {
   static final String VILLAGE = "320623100201";
   static final Duration WAIT = Duration.ofSeconds(20);
@@ -44,6 +50,39 @@ class TransportTest {
         assertThat(push.path("data").path("title").asText()).isEqualTo("通知 " + i);
       }
     }
+  }
+
+  @Test
+  void connectionsAreSpreadOverTheConfiguredEventLoops() throws Exception {
+    Set<Thread> before = eventLoopThreads();
+    try (TestServer server =
+        TestServer.start(dir.resolve("loops"), Map.of("XIAOLABA_HTTP_EVENT_LOOPS", "3"))) {
+      List<TestServer.WsRecorder> residents = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        TestServer.WsRecorder r = server.connect(null);
+        r.send(Map.of("op", "subscribe", "channels", List.of("area:" + VILLAGE)));
+        r.awaitType("subscribed", WAIT);
+        residents.add(r);
+      }
+      Set<Thread> started = eventLoopThreads();
+      started.removeAll(before);
+      // Netty starts a loop's thread with its first connection; seven connections reach all three.
+      assertThat(started).hasSize(3);
+    }
+  }
+
+  @Test
+  void eventLoopsDefaultToOnePerCore() {
+    assertThat(XiaolabaServer.eventLoops(0)).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(XiaolabaServer.eventLoops(5)).isEqualTo(5);
+  }
+
+  private static Set<Thread> eventLoopThreads() {
+    Set<Thread> threads = new HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.isAlive() && t.getName().startsWith("event-loop-")) threads.add(t);
+    }
+    return threads;
   }
 
   @Test
