@@ -8,7 +8,7 @@
 #
 #   bench/push/run.sh --smoke                      # 1,000 connections, under a minute
 #   bench/push/run.sh [--connections 100000] [--per-process 17000] [--nodes K] [--workers W]
-#                     [--scenarios idle,broadcast,sustained,storm] [--broadcasts 5] [--warmups 10]
+#                     [--scenarios idle,broadcast,sustained,storm] [--broadcasts 5] [--warmups 20]
 #                     [--rate 2] [--duration 20] [--storm 20000] [--away 10] [--storm-rate 2]
 #                     [--fsync always|everysec|no] [--node-java-opts "-Xmx2g -XX:+UseParallelGC"]
 #                     [--client-threads 1] [--report FILE]

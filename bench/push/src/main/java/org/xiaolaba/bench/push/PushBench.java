@@ -88,8 +88,11 @@ public final class PushBench implements Callable<Integer> {
   @Option(names = "--broadcasts", description = "measured pushes per target (default 5)")
   int broadcasts = 5;
 
-  @Option(names = "--warmups", description = "broadcast: county pushes before (default 10)")
-  int warmups = 10;
+  @Option(
+      names = "--warmups",
+      description =
+          "broadcast: county pushes before (default 20: fresh JVMs are still compiling after 10)")
+  int warmups = 20;
 
   @Option(names = "--rate", description = "sustained: pushes a second to the county (default 2)")
   double rate = 2;
