@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,8 +24,10 @@ import org.xiaolaba.media.RenditionPeers;
 /**
  * The other nodes' media, for renditions this node did not transcode: every node announces its base
  * URL in Redis ({@code media:nodes}: URL → last heard, refreshed every {@link #ANNOUNCE}), and
- * fetches a missing rendition from the nodes heard of lately with {@code GET /media/<name>} marked
- * {@link #PEER_HEADER}, which a node answers from its own disk only.
+ * fetches a missing rendition from the nodes heard of lately, the most recently heard first, with
+ * {@code GET /media/<name>} marked {@link #PEER_HEADER}, which a node answers from its own disk
+ * only. A node not heard of for {@link #PRUNE} (moved to another address, or retired) is removed
+ * from the hash by whichever node announces next.
  */
 final class PeerMedia implements RenditionPeers, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PeerMedia.class);
@@ -36,6 +39,9 @@ final class PeerMedia implements RenditionPeers, AutoCloseable {
 
   /** A node not heard of for this long is not asked. */
   static final Duration FORGET = ANNOUNCE.multipliedBy(3);
+
+  /** A node not heard of for this long is removed from {@code media:nodes}. */
+  static final Duration PRUNE = Duration.ofDays(1);
 
   private final RedisHandle redis;
   private final String self;
@@ -54,9 +60,28 @@ final class PeerMedia implements RenditionPeers, AutoCloseable {
 
   private void announce() {
     try {
-      redis.client().hset(key(), self, Long.toString(clock.millis()));
+      long now = clock.millis();
+      redis.client().hset(key(), self, Long.toString(now));
+      List<String> gone = new ArrayList<>();
+      for (Map.Entry<String, String> e : redis.client().hgetAll(key()).entrySet()) {
+        long heard = heardAt(e.getValue());
+        if (heard >= 0 && heard < now - PRUNE.toMillis()) gone.add(e.getKey());
+      }
+      if (!gone.isEmpty()) {
+        redis.client().hdel(key(), gone.toArray(String[]::new));
+        log.info("Forgot nodes not heard of for {}: {}", PRUNE, gone);
+      }
     } catch (RuntimeException e) {
       log.debug("Could not announce this node's media URL: {}", e.toString());
+    }
+  }
+
+  /** When a node was last heard of (epoch millis), or -1 for a value no node wrote. */
+  private static long heardAt(String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 
@@ -64,19 +89,16 @@ final class PeerMedia implements RenditionPeers, AutoCloseable {
     return redis.key("media:nodes");
   }
 
-  /** The other nodes heard of lately. */
+  /** The other nodes heard of lately, the most recently heard first. */
   List<String> others() {
     long cutoff = clock.millis() - FORGET.toMillis();
-    List<String> out = new ArrayList<>();
+    List<Map.Entry<String, Long>> heard = new ArrayList<>();
     for (Map.Entry<String, String> e : redis.client().hgetAll(key()).entrySet()) {
-      if (e.getKey().equals(self)) continue;
-      try {
-        if (Long.parseLong(e.getValue()) >= cutoff) out.add(e.getKey());
-      } catch (NumberFormatException ignored) {
-        // Not written by a node: not asked.
-      }
+      long at = heardAt(e.getValue());
+      if (!e.getKey().equals(self) && at >= cutoff) heard.add(Map.entry(e.getKey(), at));
     }
-    return out;
+    heard.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+    return heard.stream().map(Map.Entry::getKey).toList();
   }
 
   @Override
@@ -89,7 +111,19 @@ final class PeerMedia implements RenditionPeers, AutoCloseable {
               .GET()
               .build();
       try {
-        HttpResponse<Path> r = http.send(request, HttpResponse.BodyHandlers.ofFile(target));
+        // Only a 200's body goes into the file, from its start: an error page of one node must
+        // not stay in front of (or after) the next node's audio.
+        HttpResponse<Path> r =
+            http.send(
+                request,
+                info ->
+                    info.statusCode() == 200
+                        ? HttpResponse.BodySubscribers.ofFile(
+                            target,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING)
+                        : HttpResponse.BodySubscribers.replacing(null));
         if (r.statusCode() == 200) return true;
       } catch (IOException e) {
         log.debug("Node {} did not answer for {}: {}", node, name, e.toString());
@@ -104,6 +138,14 @@ final class PeerMedia implements RenditionPeers, AutoCloseable {
   @Override
   public void close() {
     announcer.shutdownNow();
+    try {
+      // An announcement under way would put this node back after the withdrawal below.
+      if (!announcer.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("The media announcer did not stop within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       redis.client().hdel(key(), self);
     } catch (RuntimeException e) {
