@@ -94,6 +94,32 @@ final class AsRunLog {
     }
   }
 
+  /** Runs of a program looked through for the record a {@link #replace} replaces. */
+  private static final int REPLACE_WITHIN = 50;
+
+  /**
+   * Writes a run sent again (its program changed before it started) in place of its earlier record:
+   * the run is in its program's log and its day's log once, as it went out last.
+   */
+  void replace(
+      String programId, String title, String priority, List<String> runAreas, ProgramRun run) {
+    String runs = runsKey(programId);
+    long at = run.scheduledAt().toInstant().toEpochMilli();
+    String dayKey = dayKey(run.scheduledAt().atZoneSameInstant(zone).toLocalDate());
+    List<String> recent = client.lrange(runs, -REPLACE_WITHIN, -1);
+    List<String> sameInstant = client.zrangeByScore(dayKey, at, at);
+    try (AbstractPipeline p = client.pipelined()) {
+      for (String r : recent) {
+        if (run.runId().equals(runIdOf(r))) p.lrem(runs, 0, r);
+      }
+      for (String e : sameInstant) {
+        if (run.runId().equals(runIdOf(e))) p.zrem(dayKey, e);
+      }
+      p.sync();
+    }
+    record(programId, title, priority, runAreas, run);
+  }
+
   /** The program's runs, oldest first, with confirmations and interruptions. */
   List<ProgramRun> runs(String programId) {
     List<ProgramRun> runs = readAll(client.lrange(runsKey(programId), 0, -1), ProgramRun.class);
@@ -203,6 +229,15 @@ final class AsRunLog {
       out.add(merge.with(runs.get(i), terminals, interrupted.get(i).get()));
     }
     return out;
+  }
+
+  /** The run id of a stored record of either log; empty when it cannot be read. */
+  private String runIdOf(String body) {
+    try {
+      return json.readTree(body).path("runId").asText("");
+    } catch (JsonProcessingException e) {
+      return "";
+    }
   }
 
   private <T> List<T> readAll(List<String> bodies, Class<T> type) {

@@ -61,6 +61,7 @@ public final class ProgramService implements AutoCloseable {
   private final EmergencyService emergencies;
 
   private final ProgramArming arming;
+  private final RunDispatcher dispatcher;
   private final MisfirePolicy misfires;
   private volatile boolean started;
   private volatile boolean closed;
@@ -115,16 +116,16 @@ public final class ProgramService implements AutoCloseable {
     this.quietHours = new QuietHours(settings.scheduler().quietHours(), areas, zone);
     Preemption preemption = new Preemption(redis, json, areas);
     RunAudio audio = new RunAudio(clips, bulletins, areaTree);
-    RunDispatcher runs = new RunDispatcher(audio, preemption, dispatch, asRun, clock);
+    this.dispatcher = new RunDispatcher(audio, preemption, dispatch, asRun, clock);
     this.arming =
         new ProgramArming(
-            nodeId, store, claims, asRun, misfires, runs, leadTime, horizon, clock, triggers);
+            nodeId, store, claims, asRun, misfires, dispatcher, leadTime, horizon, clock, triggers);
     this.events = new ProgramEvents(redis, json, nodeId, arming);
     this.terminalPlays =
         new TerminalPlays(store, claims, preemption, audio, asRun, areas, zone, clock);
     this.emergencies =
         new EmergencyService(
-            redis, json, validator, runs, preemption, dispatch, asRun, zone, clock);
+            redis, json, validator, dispatcher, preemption, dispatch, asRun, zone, clock);
   }
 
   /**
@@ -182,8 +183,10 @@ public final class ProgramService implements AutoCloseable {
    * hours and against every other program (never against its own old version), stored, then
    * re-armed for its new rule here and on every node. Runs already claimed keep their as-run
    * records; the old version's runs still to come today are called off on the terminals where the
-   * new version does not play them (see {@link TerminalPlays#cancelReplaced}). Nothing changes when
-   * refused.
+   * new version does not play them (see {@link TerminalPlays#cancelReplaced}); a run already sent
+   * (a lead time ahead) that the new version keeps at the same instant is sent again as the program
+   * now is, so that terminals play the new version ({@link TerminalPlays#sentAndKept}). Nothing
+   * changes when refused.
    *
    * @throws NotFoundException when there is no such program
    */
@@ -200,9 +203,12 @@ public final class ProgramService implements AutoCloseable {
     publish(ProgramEvents.Type.UPDATED, p.id());
     List<StopCommand> stops = terminalPlays.cancelReplaced(replaced, p);
     stops.forEach(dispatch::stop);
+    List<Instant> resent = terminalPlays.sentAndKept(replaced, p, leadTime);
+    resent.forEach(run -> dispatcher.resend(p, run));
     log.info(
         "Program {} \"{}\" changed: {} ({}, {}, {}), was {} ({}); next run {}; {} run(s) of its"
-            + " old version today called off on the terminals",
+            + " old version today called off on the terminals; {} already sent to them sent again"
+            + " as changed",
         p.id(),
         p.title(),
         p.areas(),
@@ -212,7 +218,8 @@ public final class ProgramService implements AutoCloseable {
         replaced.areas(),
         describe(replaced.schedule()),
         describeNext(next, v.zone()),
-        stops.size());
+        stops.size(),
+        resent.size());
     return p.view(now, settings.scheduler().nextRunsShown());
   }
 

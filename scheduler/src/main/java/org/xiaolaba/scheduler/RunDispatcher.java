@@ -41,6 +41,19 @@ final class RunDispatcher {
 
   /** This node won the claim of {@code run}: play it and log it. Never throws. */
   void dispatch(StoredProgram p, Instant run) {
+    dispatch(p, run, false);
+  }
+
+  /**
+   * Sends {@code run} again, as program {@code p} is now, after it was changed between the run
+   * going out and its start: terminals replace the run they hold, and its as-run record replaces
+   * the one of the first sending. Never throws.
+   */
+  void resend(StoredProgram p, Instant run) {
+    dispatch(p, run, true);
+  }
+
+  private void dispatch(StoredProgram p, Instant run, boolean again) {
     ZoneId zone = p.zone();
     String runId = RunAudio.runId(p.id(), run);
     Instant now = clock.instant();
@@ -75,14 +88,19 @@ final class RunDispatcher {
             false,
             error,
             null);
-    asRun.record(p.id(), p.title(), p.priority(), p.areas(), record);
+    if (again) {
+      asRun.replace(p.id(), p.title(), p.priority(), p.areas(), record);
+    } else {
+      asRun.record(p.id(), p.title(), p.priority(), p.areas(), record);
+    }
     if (dispatchedAt != null) {
       log.info(
-          "Run {} of program {} \"{}\" ({}) dispatched to {} of {} terminals for {}{}{}",
+          "Run {} of program {} \"{}\" ({}) {} to {} of {} terminals for {}{}{}",
           runId,
           p.id(),
           p.title(),
           p.priority(),
+          again ? "sent again as changed" : "dispatched",
           total.reached(),
           total.targeted(),
           startAt.atZone(zone).toOffsetDateTime(),

@@ -1,6 +1,7 @@
 package org.xiaolaba.scheduler;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -11,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.xiaolaba.config.errors.InvalidInputException;
 
@@ -94,13 +96,56 @@ final class TerminalPlays implements TerminalSchedule {
     return stops;
   }
 
+  /**
+   * A program changed in place between sending a run (a lead time ahead) and the run's start: the
+   * runs the new version keeps at the same instant that were sent already (claimed), now released
+   * from their bookings so that they can be sent again as the program is now; terminals replace a
+   * run they hold by a {@code play} with the same run id. None when the change does not alter what
+   * a run plays, where, or at which priority.
+   */
+  List<Instant> sentAndKept(StoredProgram old, StoredProgram updated, Duration leadTime) {
+    if (sameOnAir(old, updated)) return List.of();
+    Instant now = clock.instant();
+    // The trigger fires a lead time ahead: a run at exactly now + leadTime may have gone out.
+    Instant until = now.plus(leadTime).plusMillis(1);
+    Set<Instant> before = new HashSet<>(RunWindows.between(old.rule(), now, until, MAX_PLAYS));
+    List<Instant> kept =
+        RunWindows.between(updated.rule(), now, until, MAX_PLAYS).stream()
+            .filter(before::contains)
+            .toList();
+    if (kept.isEmpty()) return List.of();
+    Set<Instant> sent = claims.claimedRuns(updated.id(), kept);
+    List<Instant> out = new ArrayList<>();
+    for (Instant run : kept) {
+      if (!sent.contains(run)) continue; // its trigger has not fired: it goes out as it is now
+      release(old, run, old.areas(), now);
+      out.add(run);
+    }
+    return out;
+  }
+
+  /** Whether two versions of a program put the same thing on air, in the same places. */
+  private static boolean sameOnAir(StoredProgram a, StoredProgram b) {
+    return Objects.equals(a.title(), b.title())
+        && Objects.equals(a.clipId(), b.clipId())
+        && Objects.equals(a.source(), b.source())
+        && Objects.equals(a.areas(), b.areas())
+        && Objects.equals(a.priority(), b.priority())
+        && Objects.equals(a.durationMs(), b.durationMs());
+  }
+
   /** Releases one run's bookings in {@code where} and below; the stop to send there. */
   private StopCommand cancel(StoredProgram p, Instant run, List<String> where, Instant now) {
+    return new StopCommand(p.id(), release(p, run, where, now), where, StopCommand.CANCELLED, now);
+  }
+
+  /** Releases one run's bookings in {@code where} and below; returns its run id. */
+  private String release(StoredProgram p, Instant run, List<String> where, Instant now) {
     String runId = RunAudio.runId(p.id(), run);
     List<String> booked =
         areas.related(where).stream().filter(a -> areas.tree().coversAny(where, a)).toList();
     preemption.release(runId, booked, now);
-    return new StopCommand(p.id(), runId, where, StopCommand.CANCELLED, now);
+    return runId;
   }
 
   private Instant endOfToday() {

@@ -7,6 +7,7 @@ import static org.xiaolaba.scheduler.TestCluster.request;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -100,17 +101,7 @@ class ProgramUpdateTest {
 
     // Changed on the other node: its clip, title and time.
     cluster.readyClip("c2");
-    ProgramRequest change =
-        new ProgramRequest(
-            "午间广播",
-            "c2",
-            null,
-            List.of(TestCluster.VILLAGE),
-            null,
-            null,
-            Schedule.daily("09:20"),
-            null,
-            null);
+    ProgramRequest change = inVillage("午间广播", "c2", "09:20", null);
     nodes.get(1).service().update(p.id(), change);
     awaitArmed(nodes, p.id(), at(20));
     fireUntil(NINE.plus(Duration.ofMinutes(40)), nodes);
@@ -127,6 +118,53 @@ class ProgramUpdateTest {
   }
 
   @Test
+  void aRunAlreadySentWhenItsProgramChangesIsSentAgainAsTheProgramNowIs() {
+    List<TestCluster.Node> nodes = nodes(2);
+    Program p = nodes.get(0).service().create(request("c1", Schedule.daily("09:00")));
+    awaitArmed(nodes, p.id(), at(0));
+    // The 09:00 run goes out a lead time (60 s) ahead; 30 s before it the editor changes things.
+    fireUntil(NINE.minusSeconds(30), nodes);
+    assertThat(played(nodes, p.id())).singleElement();
+    String runId = RunAudio.runId(p.id(), at(0));
+
+    // A change that puts nothing else on air (a last day) sends nothing again.
+    ProgramRequest sameOnAir = inVillage(p.title(), "c1", "09:00", "2031-12-31");
+    nodes.get(1).service().update(p.id(), sameOnAir);
+    assertThat(played(nodes, p.id())).singleElement();
+
+    // Another clip and title for the same run: sent again, the same run id, so terminals replace
+    // it.
+    cluster.readyClip("c2");
+    ProgramRequest corrected = inVillage("防汛通知（更正）", "c2", "09:00", null);
+    nodes.get(1).service().update(p.id(), corrected);
+
+    List<PlayCommand> played = played(nodes, p.id());
+    assertThat(played).hasSize(2).allSatisfy(c -> assertThat(c.runId()).isEqualTo(runId));
+    List<TestCluster.Played> sentByB = nodes.get(1).dispatch().played;
+    PlayCommand again = sentByB.get(sentByB.size() - 1).command();
+    assertThat(again.runId()).isEqualTo(runId);
+    assertThat(again.startAt()).isEqualTo(at(0));
+    assertThat(again.audioUrl()).isEqualTo("/media/c2.mp3");
+    assertThat(again.title()).isEqualTo("防汛通知（更正）");
+    assertThat(nodes.get(1).dispatch().stopped).isEmpty();
+
+    // Its trigger fired already: nothing more goes out for it, and it is logged once, as sent last.
+    fireUntil(NINE.plus(Duration.ofMinutes(5)), nodes);
+    assertThat(played(nodes, p.id())).hasSize(2);
+    assertThat(nodes.get(0).service().runs(p.id()))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.runId()).isEqualTo(runId);
+              assertThat(r.dispatchedAt().toInstant()).isEqualTo(NINE.minusSeconds(30));
+            });
+    assertThat(nodes.get(0).service().asRunDay(TestCluster.VILLAGE, LocalDate.parse("2031-03-03")))
+        .filteredOn(e -> e.runId().equals(runId))
+        .singleElement()
+        .satisfies(e -> assertThat(e.title()).isEqualTo("防汛通知（更正）"));
+  }
+
+  @Test
   void aChangeIsNotCheckedAgainstItselfButAgainstTheOthersAndARefusedOneChangesNothing() {
     List<TestCluster.Node> nodes = nodes(2);
     ProgramService service = nodes.get(0).service();
@@ -134,17 +172,7 @@ class ProgramUpdateTest {
     Program ten = service.create(request("c1", Schedule.daily("10:00")));
 
     // Overlaps its own old version only (the same time): accepted.
-    ProgramRequest retitled =
-        new ProgramRequest(
-            "早间新闻",
-            "c1",
-            null,
-            List.of(TestCluster.VILLAGE),
-            null,
-            null,
-            Schedule.daily("09:00"),
-            null,
-            null);
+    ProgramRequest retitled = inVillage("早间新闻", "c1", "09:00", null);
     assertThat(service.update(nine.id(), retitled).title()).isEqualTo("早间新闻");
 
     assertThatThrownBy(() -> service.update(nine.id(), request("c1", Schedule.daily("10:00"))))
@@ -261,6 +289,20 @@ class ProgramUpdateTest {
 
   private void fireUntil(Instant until, List<TestCluster.Node> nodes) {
     ManualFiring.fireUntil(clock, until, nodes, driver, new Random(7));
+  }
+
+  /** A daily program in the test's village: title, clip, time of day and last day (or null). */
+  private static ProgramRequest inVillage(String title, String clipId, String at, String endDate) {
+    return new ProgramRequest(
+        title,
+        clipId,
+        null,
+        List.of(TestCluster.VILLAGE),
+        null,
+        null,
+        Schedule.daily(at),
+        null,
+        endDate);
   }
 
   private static Instant at(int minutesPastNine) {
