@@ -95,7 +95,7 @@ final class AsRunLog {
   }
 
   /** Runs of a program looked through for the record a {@link #replace} replaces. */
-  private static final int REPLACE_WITHIN = 50;
+  private static final int REPLACE_WITHIN = 200;
 
   /**
    * Writes a run sent again (its program changed before it started) in place of its earlier record:
@@ -197,6 +197,11 @@ final class AsRunLog {
       if (Boolean.TRUE.equals(found.get(k).get())) out.add(ids.get(k));
     }
     return out;
+  }
+
+  /** Forgets what stopped a run: it is sent again (its program changed before it started). */
+  void clearInterrupted(String runId) {
+    client.del(interruptedKey(runId));
   }
 
   void interrupted(String runId, String by) {

@@ -57,6 +57,7 @@ final class ProgramArming implements ProgramEvents.Listener {
   private final AsRunLog asRun;
   private final MisfirePolicy misfires;
   private final RunDispatcher runs;
+  private final TerminalPlays plays;
   private final Duration leadTime;
   private final Duration horizon;
   private final Clock clock;
@@ -110,6 +111,7 @@ final class ProgramArming implements ProgramEvents.Listener {
       AsRunLog asRun,
       MisfirePolicy misfires,
       RunDispatcher runs,
+      TerminalPlays plays,
       Duration leadTime,
       Duration horizon,
       Clock clock,
@@ -120,6 +122,7 @@ final class ProgramArming implements ProgramEvents.Listener {
     this.asRun = asRun;
     this.misfires = misfires;
     this.runs = runs;
+    this.plays = plays;
     this.leadTime = leadTime;
     this.horizon = horizon;
     this.clock = clock;
@@ -502,8 +505,12 @@ final class ProgramArming implements ProgramEvents.Listener {
               "run " + RunAudio.runId(programId, run),
               takenOver -> {
                 claimAnswered.set(true);
-                if (takenOver) takeOver(programId, run);
-                else runs.dispatch(p, run);
+                if (takenOver) {
+                  takeOver(programId, run);
+                } else {
+                  runs.dispatch(p, run);
+                  plays.followChange(p, run);
+                }
               });
       claimAnswered.set(true);
       if (!here) {
@@ -550,6 +557,7 @@ final class ProgramArming implements ProgramEvents.Listener {
               + misfires.grace());
     } else {
       runs.dispatch(p.get(), run);
+      plays.followChange(p.get(), run);
     }
   }
 

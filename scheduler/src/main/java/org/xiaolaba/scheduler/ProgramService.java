@@ -117,12 +117,23 @@ public final class ProgramService implements AutoCloseable {
     Preemption preemption = new Preemption(redis, json, areas);
     RunAudio audio = new RunAudio(clips, bulletins, areaTree);
     this.dispatcher = new RunDispatcher(audio, preemption, dispatch, asRun, clock);
+    this.terminalPlays =
+        new TerminalPlays(
+            store, claims, preemption, audio, asRun, areas, zone, clock, dispatcher, dispatch);
     this.arming =
         new ProgramArming(
-            nodeId, store, claims, asRun, misfires, dispatcher, leadTime, horizon, clock, triggers);
+            nodeId,
+            store,
+            claims,
+            asRun,
+            misfires,
+            dispatcher,
+            terminalPlays,
+            leadTime,
+            horizon,
+            clock,
+            triggers);
     this.events = new ProgramEvents(redis, json, nodeId, arming);
-    this.terminalPlays =
-        new TerminalPlays(store, claims, preemption, audio, asRun, areas, zone, clock);
     this.emergencies =
         new EmergencyService(
             redis, json, validator, dispatcher, preemption, dispatch, asRun, zone, clock);
@@ -185,7 +196,7 @@ public final class ProgramService implements AutoCloseable {
    * records; the old version's runs still to come today are called off on the terminals where the
    * new version does not play them (see {@link TerminalPlays#cancelReplaced}); a run already sent
    * (a lead time ahead) that the new version keeps at the same instant is sent again as the program
-   * now is, so that terminals play the new version ({@link TerminalPlays#sentAndKept}). Nothing
+   * now is, so that terminals play the new version ({@link TerminalPlays#resendChanged}). Nothing
    * changes when refused.
    *
    * @throws NotFoundException when there is no such program
@@ -203,8 +214,7 @@ public final class ProgramService implements AutoCloseable {
     publish(ProgramEvents.Type.UPDATED, p.id());
     List<StopCommand> stops = terminalPlays.cancelReplaced(replaced, p);
     stops.forEach(dispatch::stop);
-    List<Instant> resent = terminalPlays.sentAndKept(replaced, p, leadTime);
-    resent.forEach(run -> dispatcher.resend(p, run));
+    int resent = terminalPlays.resendChanged(replaced, p);
     log.info(
         "Program {} \"{}\" changed: {} ({}, {}, {}), was {} ({}); next run {}; {} run(s) of its"
             + " old version today called off on the terminals; {} already sent to them sent again"
@@ -219,7 +229,7 @@ public final class ProgramService implements AutoCloseable {
         describe(replaced.schedule()),
         describeNext(next, v.zone()),
         stops.size(),
-        resent.size());
+        resent);
     return p.view(now, settings.scheduler().nextRunsShown());
   }
 
@@ -353,6 +363,16 @@ public final class ProgramService implements AutoCloseable {
   /** The run this node's Quartz is armed for, for the program; empty when none. */
   public Optional<Instant> armedRun(String programId) {
     return arming.armedRun(programId);
+  }
+
+  /** The program as stored now; for tests. */
+  Optional<StoredProgram> stored(String programId) {
+    return store.find(programId);
+  }
+
+  /** What terminals hold of this node's programs; for tests. */
+  TerminalPlays terminalPlays() {
+    return terminalPlays;
   }
 
   /** This node's run claims; for tests. */

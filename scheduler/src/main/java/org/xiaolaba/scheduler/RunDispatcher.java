@@ -21,8 +21,12 @@ final class RunDispatcher {
   /** A run dispatched more than this after its scheduled start is late: it starts at dispatch. */
   static final Duration LATE_AFTER = Duration.ofSeconds(1);
 
-  /** What became of one command: what it reached, whether it went out, and what went wrong. */
-  record Outcome(DispatchPort.Delivery delivery, boolean played, String problem) {}
+  /**
+   * What became of one command: what it reached, whether it went out (and to which of its areas),
+   * and what went wrong.
+   */
+  record Outcome(
+      DispatchPort.Delivery delivery, boolean played, String problem, List<String> areas) {}
 
   private final RunAudio audio;
   private final Preemption preemption;
@@ -47,13 +51,14 @@ final class RunDispatcher {
   /**
    * Sends {@code run} again, as program {@code p} is now, after it was changed between the run
    * going out and its start: terminals replace the run they hold, and its as-run record replaces
-   * the one of the first sending. Never throws.
+   * the one of the first sending. Returns the areas it went out to (none when preempted or without
+   * audio); throws only when its as-run record cannot be written.
    */
-  void resend(StoredProgram p, Instant run) {
-    dispatch(p, run, true);
+  List<String> resend(StoredProgram p, Instant run) {
+    return dispatch(p, run, true);
   }
 
-  private void dispatch(StoredProgram p, Instant run, boolean again) {
+  private List<String> dispatch(StoredProgram p, Instant run, boolean again) {
     ZoneId zone = p.zone();
     String runId = RunAudio.runId(p.id(), run);
     Instant now = clock.instant();
@@ -62,6 +67,7 @@ final class RunDispatcher {
     Instant dispatchedAt = null;
     DispatchPort.Delivery total = DispatchPort.Delivery.NONE;
     List<String> problems = new ArrayList<>();
+    List<String> reached = new ArrayList<>();
     try {
       RunAudio.Resolved resolved = audio.resolve(p, run, startAt, p.areas());
       problems.addAll(resolved.problems());
@@ -69,6 +75,7 @@ final class RunDispatcher {
         Outcome o = playPreempting(command);
         total = total.plus(o.delivery());
         if (o.played()) dispatchedAt = clock.instant();
+        reached.addAll(o.areas());
         if (o.problem() != null) problems.add(o.problem());
       }
     } catch (RuntimeException e) {
@@ -109,6 +116,7 @@ final class RunDispatcher {
     } else if (!problems.stream().allMatch(x -> x.startsWith("dispatch failed"))) {
       log.warn("Run {} of program {} did not go out: {}", runId, p.id(), error);
     }
+    return reached;
   }
 
   /**
@@ -129,7 +137,7 @@ final class RunDispatcher {
               StopCommand.PREEMPTED,
               command.startAt()));
       log.info("Run {} is not played: {}", command.runId(), problem);
-      return new Outcome(DispatchPort.Delivery.NONE, false, problem);
+      return new Outcome(DispatchPort.Delivery.NONE, false, problem, List.of());
     }
     PlayCommand play = a.play().get();
     DispatchPort.Delivery delivery;
@@ -154,7 +162,7 @@ final class RunDispatcher {
       dispatch.stop(s);
       asRun.interrupted(play.runId(), "a higher priority from " + s.at() + " in " + s.areas());
     }
-    return new Outcome(delivery, true, problem);
+    return new Outcome(delivery, true, problem, play.areas());
   }
 
   private static String blockedProblem(PlayCommand command, Preemption.Admission a) {

@@ -13,7 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.errors.InvalidInputException;
 
 /**
@@ -24,6 +27,8 @@ import org.xiaolaba.config.errors.InvalidInputException;
  * the area index), each resolved to its audio as it would be at fire time.
  */
 final class TerminalPlays implements TerminalSchedule {
+  private static final Logger log = LoggerFactory.getLogger(TerminalPlays.class);
+
   /** Plays sent to one terminal at most; a day rarely has more than a few dozen. */
   static final int MAX_PLAYS = 200;
 
@@ -35,6 +40,8 @@ final class TerminalPlays implements TerminalSchedule {
   private final AreaOverlap areas;
   private final ZoneId zone;
   private final Clock clock;
+  private final RunDispatcher dispatcher;
+  private final DispatchPort dispatch;
 
   TerminalPlays(
       ProgramStore store,
@@ -44,7 +51,9 @@ final class TerminalPlays implements TerminalSchedule {
       AsRunLog asRun,
       AreaOverlap areas,
       ZoneId zone,
-      Clock clock) {
+      Clock clock,
+      RunDispatcher dispatcher,
+      DispatchPort dispatch) {
     this.store = store;
     this.claims = claims;
     this.preemption = preemption;
@@ -53,6 +62,8 @@ final class TerminalPlays implements TerminalSchedule {
     this.areas = areas;
     this.zone = zone;
     this.clock = clock;
+    this.dispatcher = dispatcher;
+    this.dispatch = dispatch;
   }
 
   /** The plays until the end of today in the configured zone. */
@@ -97,31 +108,111 @@ final class TerminalPlays implements TerminalSchedule {
   }
 
   /**
-   * A program changed in place between sending a run (a lead time ahead) and the run's start: the
-   * runs the new version keeps at the same instant that were sent already (claimed), now released
-   * from their bookings so that they can be sent again as the program is now; terminals replace a
-   * run they hold by a {@code play} with the same run id. None when the change does not alter what
-   * a run plays, where, or at which priority.
+   * A program changed in place: its runs that went out already (their trigger fired a lead time
+   * ahead, or a node is sending them now) and that the new version keeps at the same instant, sent
+   * again as the program now is, so that terminals play the new version (they replace a run they
+   * hold by a {@code play} with the same run id). Nothing when the change does not alter what a run
+   * plays, where, or at which priority. Returns how many went out again; never throws: the change
+   * stands, and a run that could not be sent again is logged.
    */
-  List<Instant> sentAndKept(StoredProgram old, StoredProgram updated, Duration leadTime) {
-    if (sameOnAir(old, updated)) return List.of();
-    Instant now = clock.instant();
-    // The trigger fires a lead time ahead: a run at exactly now + leadTime may have gone out.
-    Instant until = now.plus(leadTime).plusMillis(1);
-    Set<Instant> before = new HashSet<>(RunWindows.between(old.rule(), now, until, MAX_PLAYS));
-    List<Instant> kept =
-        RunWindows.between(updated.rule(), now, until, MAX_PLAYS).stream()
-            .filter(before::contains)
-            .toList();
-    if (kept.isEmpty()) return List.of();
-    Set<Instant> sent = claims.claimedRuns(updated.id(), kept);
-    List<Instant> out = new ArrayList<>();
-    for (Instant run : kept) {
-      if (!sent.contains(run)) continue; // its trigger has not fired: it goes out as it is now
-      release(old, run, old.areas(), now);
-      out.add(run);
+  int resendChanged(StoredProgram old, StoredProgram updated) {
+    if (sameOnAir(old, updated)) return 0;
+    List<Instant> sent;
+    try {
+      Instant now = clock.instant();
+      // To the end of tomorrow: only runs already claimed count, so a node whose clock or lead time
+      // differs from this one's is covered too.
+      Instant until = now.plus(Duration.ofDays(1));
+      Set<Instant> before = new HashSet<>(RunWindows.between(old.rule(), now, until, MAX_PLAYS));
+      List<Instant> kept =
+          RunWindows.between(updated.rule(), now, until, MAX_PLAYS).stream()
+              .filter(before::contains)
+              .toList();
+      if (kept.isEmpty()) return 0;
+      Set<Instant> claimed = claims.claimedRuns(updated.id(), kept);
+      sent = kept.stream().filter(claimed::contains).toList();
+    } catch (RuntimeException e) {
+      log.error(
+          "Program {} changed, but which of its runs went out already cannot be read ({}):"
+              + " terminals keep what they hold",
+          updated.id(),
+          e.toString());
+      return 0;
     }
-    return out;
+    int n = 0;
+    for (Instant run : sent) {
+      if (resend(old, updated, run)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * After a node sent {@code run} as {@code sent}: when the program changed or was deleted
+   * meanwhile (a change that found the run not yet sent, or a stop that reached terminals before
+   * this play), brings terminals in line with the program as it is now: the run sent again as
+   * changed, or called off when the program no longer plays it then. Never throws.
+   */
+  void followChange(StoredProgram sent, Instant run) {
+    try {
+      Optional<StoredProgram> now = store.find(sent.id());
+      if (now.isPresent() && Objects.equals(now.get().updatedAt(), sent.updatedAt())) return;
+      StoredProgram current = now.orElse(null);
+      boolean kept =
+          current != null && current.rule().nextAfter(run.minusMillis(1)).equals(Optional.of(run));
+      if (kept) {
+        if (!sameOnAir(sent, current)) resend(sent, current, run);
+        return;
+      }
+      Instant at = clock.instant();
+      dispatch.stop(
+          new StopCommand(
+              sent.id(),
+              release(sent, run, sent.areas(), at),
+              sent.areas(),
+              StopCommand.CANCELLED,
+              at));
+      log.info(
+          "Run {} went out as program {} was {}: called off",
+          RunAudio.runId(sent.id(), run),
+          sent.id(),
+          current == null ? "deleted" : "changed to play at other times");
+    } catch (RuntimeException e) {
+      log.error(
+          "Run {} went out while program {} may have changed; cannot check ({})",
+          RunAudio.runId(sent.id(), run),
+          sent.id(),
+          e.toString());
+    }
+  }
+
+  /**
+   * Sends {@code run} again as {@code updated}, in place of what {@code old} sent: its bookings and
+   * any interruption of it released first, and a stop where the old version reached terminals that
+   * the new one (still covering them) could not (preempted, or no audio there). False, logged, when
+   * it fails.
+   */
+  private boolean resend(StoredProgram old, StoredProgram updated, Instant run) {
+    String runId = RunAudio.runId(old.id(), run);
+    try {
+      Instant now = clock.instant();
+      release(old, run, old.areas(), now);
+      asRun.clearInterrupted(runId);
+      List<String> reached = dispatcher.resend(updated, run);
+      List<String> left = areas.subtract(areas.intersect(old.areas(), updated.areas()), reached);
+      if (!left.isEmpty()) {
+        dispatch.stop(new StopCommand(updated.id(), runId, left, StopCommand.CANCELLED, now));
+      }
+      return true;
+    } catch (RuntimeException e) {
+      log.error(
+          "Run {} of program {} could not be sent again as changed ({}): terminals may play the"
+              + " version they hold",
+          runId,
+          updated.id(),
+          e.toString(),
+          e);
+      return false;
+    }
   }
 
   /** Whether two versions of a program put the same thing on air, in the same places. */

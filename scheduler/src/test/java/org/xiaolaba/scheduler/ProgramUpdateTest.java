@@ -165,6 +165,47 @@ class ProgramUpdateTest {
   }
 
   @Test
+  void aNodeThatSentTheOldVersionAfterTheChangeSendsTheRunAgainOrCallsItOff() {
+    List<TestCluster.Node> nodes = nodes(2);
+    ProgramService a = nodes.get(0).service();
+    Program p = a.create(request("c1", Schedule.daily("09:00")));
+    Program other = a.create(request("c1", TestCluster.VILLAGE, Schedule.daily("09:10")));
+    StoredProgram before = a.stored(p.id()).orElseThrow();
+    StoredProgram otherBefore = a.stored(other.id()).orElseThrow();
+    cluster.readyClip("c2");
+    // Both changed before their runs went out: a node that read them earlier sends the old
+    // versions now (as if it had fired just before the changes were saved).
+    a.update(p.id(), inVillage("防汛通知（更正）", "c2", "09:00", null));
+    a.update(other.id(), inVillage(otherBefore.title(), "c1", "09:20", null));
+    clock.moveTo(NINE.minusSeconds(60));
+    int stopsBefore = nodes.get(0).dispatch().stopped.size();
+
+    a.terminalPlays().followChange(before, at(0));
+    a.terminalPlays().followChange(otherBefore, at(10));
+
+    // Kept at 09:00 with another clip: sent again as changed.
+    assertThat(nodes.get(0).dispatch().played)
+        .singleElement()
+        .satisfies(
+            x -> {
+              assertThat(x.command().runId()).isEqualTo(RunAudio.runId(p.id(), at(0)));
+              assertThat(x.command().audioUrl()).isEqualTo("/media/c2.mp3");
+            });
+    // Moved to 09:20: its 09:10 run is called off.
+    List<StopCommand> stops = nodes.get(0).dispatch().stopped;
+    assertThat(stops.subList(stopsBefore, stops.size()))
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.runId()).isEqualTo(RunAudio.runId(other.id(), at(10)));
+              assertThat(s.reason()).isEqualTo(StopCommand.CANCELLED);
+            });
+    // Unchanged since it was read: nothing more.
+    a.terminalPlays().followChange(a.stored(p.id()).orElseThrow(), at(0));
+    assertThat(nodes.get(0).dispatch().played).hasSize(1);
+  }
+
+  @Test
   void aChangeIsNotCheckedAgainstItselfButAgainstTheOthersAndARefusedOneChangesNothing() {
     List<TestCluster.Node> nodes = nodes(2);
     ProgramService service = nodes.get(0).service();

@@ -46,7 +46,8 @@ final class PushFrameReader extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    while (in.readableBytes() >= 2) {
+    // A frame for the pipeline goes up before the pushes after it are read (Netty calls again).
+    while (in.readableBytes() >= 2 && out.isEmpty()) {
       int start = in.readerIndex();
       int b0 = in.getUnsignedByte(start);
       int b1 = in.getUnsignedByte(start + 1);
@@ -64,7 +65,9 @@ final class PushFrameReader extends ByteToMessageDecoder {
         length = in.getLong(start + 2);
         header = 10;
       }
-      if (length > MAX_PAYLOAD) throw new CorruptedFrameException("a frame of " + length + " B");
+      if (length < 0 || length > MAX_PAYLOAD) {
+        throw new CorruptedFrameException("a frame of " + length + " B");
+      }
       int n = (int) length;
       if (in.readableBytes() < header + n) return;
       int from = start + header;
