@@ -129,6 +129,20 @@ describe("web console", () => {
     await run.screenshot(page, "clip-ready");
   });
 
+  it("refuses a picture picked by mistake and says so in Chinese", async () => {
+    await open("clips");
+    const png = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "png-")), "photo.mp3");
+    fs.writeFileSync(png, Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"));
+    await page.setInputFiles("#upload input[type=file]", png);
+    await page.fill("#upload input[name=title]", "误选的照片");
+    await page.click("#upload button[type=submit]");
+    const alert = page.locator("#upload .msg.error");
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /不是音频文件.*所选文件是图片/);
+    await run.screenshot(page, "upload-not-audio");
+    assert.equal(await page.locator("#clip-list li.clip", { hasText: "误选的照片" }).count(), 0);
+  });
+
   it("schedules a program, finds it on the week calendar and is shown a clash", async () => {
     await login(broadcaster);
     const tabs = await page.locator("#nav a").allTextContents();

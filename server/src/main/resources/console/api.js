@@ -32,6 +32,11 @@ function explain(status, detail) {
   }
   if (status === 403) return "此令牌的角色不能做这件事";
   if (status === 409 && /conflict/i.test(detail)) return "与已有节目的播出时间冲突";
+  if (status === 415) {
+    const kind = [["image", "图片"], ["document", "文档"], ["archive", "压缩包"], ["program", "程序"],
+      ["HTML", "网页"], ["JSON", "JSON 文本"]].find(([en]) => detail.includes(en));
+    return `所选文件是${kind ? kind[1] : "其他格式"}，请选择 MP3、WAV、FLAC、AAC/M4A 等音频文件`;
+  }
   return "";
 }
 

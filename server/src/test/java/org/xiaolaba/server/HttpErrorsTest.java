@@ -60,6 +60,39 @@ class HttpErrorsTest {
   }
 
   @Test
+  void anUploadThatIsPlainlyNotAudioIsRefusedNamingWhatItIs() throws Exception {
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D'};
+    HttpResponse<String> raw = upload("audio/mpeg", HttpRequest.BodyPublishers.ofByteArray(png));
+    assertThat(problem(raw, 415).get("detail").asText()).contains("a PNG image", "not audio");
+
+    // An error page saved as .mp3, in a form.
+    String form =
+        "--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"news.mp3\"\r\n"
+            + "Content-Type: audio/mpeg\r\n\r\n<!DOCTYPE html><html>502 Bad Gateway</html>\r\n"
+            + "--b0--\r\n";
+    HttpResponse<String> multipart =
+        upload("multipart/form-data; boundary=b0", HttpRequest.BodyPublishers.ofString(form));
+    assertThat(problem(multipart, 415).get("detail").asText()).contains("an HTML page");
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              try (var files = Files.list(dataDir.resolve("media").resolve("incoming"))) {
+                assertThat(files.toList()).isEmpty();
+              }
+            });
+  }
+
+  private static HttpResponse<String> upload(String type, HttpRequest.BodyPublisher body) {
+    return server.send(
+        server
+            .request("/api/v1/clips?title=x", editor)
+            .header("Content-Type", type)
+            .POST(body)
+            .build());
+  }
+
+  @Test
   void anUnknownClipIsNotFound() {
     assertThat(problem(server.get("/api/v1/clips/nope", editor), 404).get("detail").asText())
         .contains("nope");

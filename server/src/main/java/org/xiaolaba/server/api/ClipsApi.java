@@ -12,6 +12,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.xiaolaba.config.errors.ConflictException;
 import org.xiaolaba.config.errors.InvalidInputException;
@@ -24,6 +25,7 @@ import org.xiaolaba.scheduler.ItemService;
 import org.xiaolaba.scheduler.Program;
 import org.xiaolaba.scheduler.ProgramService;
 import org.xiaolaba.server.auth.Role;
+import org.xiaolaba.server.http.ApiException;
 import org.xiaolaba.server.http.ApiRequest;
 import org.xiaolaba.server.http.ApiResponse;
 import org.xiaolaba.server.http.ClientThrottle;
@@ -99,6 +101,14 @@ public final class ClipsApi {
         throw new InvalidInputException("title", "title is required: add ?title=… to the URL");
       if (title.length() > 200)
         throw new InvalidInputException("title", "title is longer than 200 characters");
+      Optional<String> notAudio = NotAudio.identify(audio);
+      if (notAudio.isPresent()) {
+        throw new ApiException(
+            HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+            "the file is "
+                + notAudio.get()
+                + ", not audio: send an audio file (MP3, WAV, FLAC, AAC/M4A, Ogg, AMR, …)");
+      }
       Clip clip = library.ingest(audio, title.trim());
       return ApiResponse.json(HttpResponseStatus.ACCEPTED, clip)
           .header(HttpHeaderNames.LOCATION, "/api/v1/clips/" + clip.id());
