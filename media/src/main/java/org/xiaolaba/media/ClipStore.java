@@ -44,6 +44,10 @@ final class ClipStore {
   private static final String DELETE_IF_EQUALS =
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
+  private static final String CLIP_EXISTS_FOR =
+      "local id = redis.call('GET', KEYS[1]) if not id then return 0 end"
+          + " return redis.call('EXISTS', ARGV[1] .. id)";
+
   private final RedisHandle redis;
 
   ClipStore(RedisHandle redis) {
@@ -181,9 +185,14 @@ final class ClipStore {
     return Optional.ofNullable(redis.client().get(shaKey(sha256)));
   }
 
-  /** Whether a clip made from these bytes exists, and with it their renditions. */
+  /**
+   * Whether a clip made from these bytes exists, and with it their renditions: asked at every
+   * {@code /media} request, so in one round trip (the clip id the bytes point at, then its key).
+   */
   boolean clipExistsFor(String sha256) {
-    return idForHash(sha256).map(id -> redis.client().exists(clipKey(id))).orElse(false);
+    Object found =
+        redis.client().eval(CLIP_EXISTS_FOR, List.of(shaKey(sha256)), List.of(clipKey("")));
+    return Long.valueOf(1).equals(found);
   }
 
   /**
