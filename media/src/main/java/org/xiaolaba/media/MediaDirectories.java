@@ -139,10 +139,10 @@ final class MediaDirectories {
     return rendition(name, true);
   }
 
-  /** Where renditions missing here are fetched from; none by default (a single node). */
   /** Renditions being fetched from other nodes now, by name. */
   private final Map<String, CompletableFuture<Optional<Path>>> fetching = new ConcurrentHashMap<>();
 
+  /** Where renditions missing here are fetched from; none by default (a single node). */
   void peers(RenditionPeers peers) {
     this.peers = peers;
   }

@@ -154,7 +154,7 @@ final class Claims implements AutoCloseable {
           nodeId,
           what);
     }
-    doHeld(key, r.value(), what, work, reclaimed);
+    doHeld(key, what, work, reclaimed);
     return true;
   }
 
@@ -275,7 +275,7 @@ final class Claims implements AutoCloseable {
           w.what(),
           w.until(),
           nodeId);
-      doHeld(key, mine, w.what(), w.work(), true);
+      doHeld(key, w.what(), w.work(), true);
     } else {
       // Renewed by a live holder, done, or taken over by another node: watch what is there now.
       watch(key, r.value(), w.what(), w.work());
@@ -292,8 +292,8 @@ final class Claims implements AutoCloseable {
     return new Result(false, r instanceof String current ? current : null);
   }
 
-  private void doHeld(String key, String value, String what, Work work, boolean takenOver) {
-    held.put(key, value);
+  /** Runs the work of a claim this node holds (in {@code held} already), then marks it done. */
+  private void doHeld(String key, String what, Work work, boolean takenOver) {
     try {
       work.run(takenOver);
     } finally {

@@ -505,12 +505,8 @@ final class ProgramArming implements ProgramEvents.Listener {
               "run " + RunAudio.runId(programId, run),
               takenOver -> {
                 claimAnswered.set(true);
-                if (takenOver) {
-                  takeOver(programId, run);
-                } else {
-                  runs.dispatch(p, run);
-                  plays.followChange(p, run);
-                }
+                if (takenOver) takeOver(programId, run);
+                else dispatch(p, run);
               });
       claimAnswered.set(true);
       if (!here) {
@@ -556,9 +552,17 @@ final class ProgramArming implements ProgramEvents.Listener {
               + " after its time, past the grace of "
               + misfires.grace());
     } else {
-      runs.dispatch(p.get(), run);
-      plays.followChange(p.get(), run);
+      dispatch(p.get(), run);
     }
+  }
+
+  /**
+   * Sends the run as {@code p} was read, then brings terminals in line if the program changed
+   * meanwhile ({@link TerminalPlays#followChange}).
+   */
+  private void dispatch(StoredProgram p, Instant run) {
+    runs.dispatch(p, run);
+    plays.followChange(p, run);
   }
 
   private void rearmAfter(String programId, Instant run, StoredProgram known) {

@@ -25,8 +25,11 @@ final class RunDispatcher {
    * What became of one command: what it reached, whether it went out (and to which of its areas),
    * and what went wrong.
    */
-  record Outcome(
-      DispatchPort.Delivery delivery, boolean played, String problem, List<String> areas) {}
+  record Outcome(DispatchPort.Delivery delivery, String problem, List<String> areas) {
+    boolean played() {
+      return !areas.isEmpty();
+    }
+  }
 
   private final RunAudio audio;
   private final Preemption preemption;
@@ -137,7 +140,7 @@ final class RunDispatcher {
               StopCommand.PREEMPTED,
               command.startAt()));
       log.info("Run {} is not played: {}", command.runId(), problem);
-      return new Outcome(DispatchPort.Delivery.NONE, false, problem, List.of());
+      return new Outcome(DispatchPort.Delivery.NONE, problem, List.of());
     }
     PlayCommand play = a.play().get();
     DispatchPort.Delivery delivery;
@@ -162,7 +165,7 @@ final class RunDispatcher {
       dispatch.stop(s);
       asRun.interrupted(play.runId(), "a higher priority from " + s.at() + " in " + s.areas());
     }
-    return new Outcome(delivery, true, problem, play.areas());
+    return new Outcome(delivery, problem, play.areas());
   }
 
   private static String blockedProblem(PlayCommand command, Preemption.Admission a) {

@@ -163,14 +163,7 @@ final class TerminalPlays implements TerminalSchedule {
         if (!sameOnAir(sent, current)) resend(sent, current, run);
         return;
       }
-      Instant at = clock.instant();
-      dispatch.stop(
-          new StopCommand(
-              sent.id(),
-              release(sent, run, sent.areas(), at),
-              sent.areas(),
-              StopCommand.CANCELLED,
-              at));
+      dispatch.stop(cancel(sent, run, sent.areas(), clock.instant()));
       log.info(
           "Run {} went out as program {} was {}: called off",
           RunAudio.runId(sent.id(), run),

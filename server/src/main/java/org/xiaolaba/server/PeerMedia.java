@@ -20,20 +20,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.media.RenditionPeers;
+import org.xiaolaba.server.api.MediaApi;
 
 /**
  * The other nodes' media, for renditions this node did not transcode: every node announces its base
  * URL in Redis ({@code media:nodes}: URL → last heard, refreshed every {@link #ANNOUNCE}), and
  * fetches a missing rendition from the nodes heard of lately, the most recently heard first, with
- * {@code GET /media/<name>} marked {@link #PEER_HEADER}, which a node answers from its own disk
- * only. A node not heard of for {@link #PRUNE} (moved to another address, or retired) is removed
- * from the hash by whichever node announces next.
+ * {@code GET /media/<name>} marked {@link MediaApi#PEER_HEADER}, which a node answers from its own
+ * disk only. A node not heard of for {@link #PRUNE} (moved to another address, or retired) is
+ * removed from the hash by whichever node announces next.
  */
 final class PeerMedia implements RenditionPeers, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PeerMedia.class);
-
-  /** Marks a request from another node: answered from the local disk, never passed on. */
-  static final String PEER_HEADER = org.xiaolaba.server.api.MediaApi.PEER_HEADER;
 
   static final Duration ANNOUNCE = Duration.ofSeconds(10);
 
@@ -107,7 +105,7 @@ final class PeerMedia implements RenditionPeers, AutoCloseable {
       HttpRequest request =
           HttpRequest.newBuilder(URI.create(node + "/media/" + name))
               .timeout(Duration.ofSeconds(60))
-              .header(PEER_HEADER, "1")
+              .header(MediaApi.PEER_HEADER, "1")
               .GET()
               .build();
       try {

@@ -179,9 +179,7 @@ class RedisOutageTest {
     editor = server.token("editor", "编辑", "320623");
     terminal = server.connect(server.token("terminal", "一号喇叭", VILLAGE));
     terminal.awaitType("subscribed", WAIT);
-    resident = server.connect(null);
-    resident.send(Map.of("op", "subscribe", "channels", List.of(CHANNEL)));
-    resident.awaitType("subscribed", WAIT);
+    resident = server.subscriber(CHANNEL);
     return redis.port();
   }
 

@@ -216,6 +216,16 @@ public final class TestServer implements AutoCloseable {
     return rec;
   }
 
+  /**
+   * A resident (no token) subscribed to {@code channel}: waits up to 20 s for {@code subscribed}.
+   */
+  public WsRecorder subscriber(String channel) throws InterruptedException {
+    WsRecorder r = connect(null);
+    r.send(Map.of("op", "subscribe", "channels", List.of(channel)));
+    r.awaitType("subscribed", Duration.ofSeconds(20));
+    return r;
+  }
+
   /** Generates a test tone with the same ffmpeg the server uses. */
   public static Path tone(Path dir, String name, int seconds, String... outputArgs)
       throws Exception {

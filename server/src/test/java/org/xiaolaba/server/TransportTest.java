@@ -33,9 +33,7 @@ class TransportTest {
     try (TestServer server =
         TestServer.start(dir.resolve(transport), Map.of("XIAOLABA_HTTP_TRANSPORT", transport))) {
       assertThat(server.get("/readyz", null).statusCode()).isEqualTo(200);
-      TestServer.WsRecorder resident = server.connect(null);
-      resident.send(Map.of("op", "subscribe", "channels", List.of("area:" + VILLAGE)));
-      resident.awaitType("subscribed", WAIT);
+      TestServer.WsRecorder resident = server.subscriber("area:" + VILLAGE);
       String editor = server.token("editor", "编辑", "320623");
       for (int i = 1; i <= 3; i++) {
         var sent =
@@ -59,10 +57,7 @@ class TransportTest {
         TestServer.start(dir.resolve("loops"), Map.of("XIAOLABA_HTTP_EVENT_LOOPS", "3"))) {
       List<TestServer.WsRecorder> residents = new ArrayList<>();
       for (int i = 0; i < 7; i++) {
-        TestServer.WsRecorder r = server.connect(null);
-        r.send(Map.of("op", "subscribe", "channels", List.of("area:" + VILLAGE)));
-        r.awaitType("subscribed", WAIT);
-        residents.add(r);
+        residents.add(server.subscriber("area:" + VILLAGE));
       }
       Set<Thread> started = eventLoopThreads();
       started.removeAll(before);

@@ -334,15 +334,20 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Forgets the request body received so far: an upload's partial file is removed. */
+  private void dropBody() {
+    if (upload != null) upload.abort();
+    upload = null;
+    jsonBody = null;
+  }
+
   private void receive(ChannelHandlerContext ctx, HttpContent content) {
     ByteBuf buf = content.content();
     Route route = match.route();
     if (content.decoderResult().isFailure()) {
       // A chunk the decoder could not read (a bad chunk size, say) comes as the last content: the
       // body is not complete, and nothing of it may be used.
-      if (upload != null) upload.abort();
-      upload = null;
-      jsonBody = null;
+      dropBody();
       reject(
           ctx,
           HttpResponseStatus.BAD_REQUEST,
@@ -352,8 +357,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     }
     if (route.body() == Route.Body.UPLOAD) {
       if (!upload.append(buf)) {
-        upload.abort();
-        upload = null;
+        dropBody();
         reject(
             ctx,
             HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -599,11 +603,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    if (upload != null) {
-      upload.abort();
-      upload = null;
-    }
-    jsonBody = null;
+    dropBody();
     reject(
         ctx,
         HttpResponseStatus.REQUEST_TIMEOUT,
@@ -689,7 +689,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (upload != null) upload.abort();
+    dropBody();
     earlyContent.forEach(HttpContent::release);
     earlyContent.clear();
     ctx.fireChannelInactive();

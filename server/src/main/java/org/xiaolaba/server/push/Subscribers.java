@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -74,7 +75,12 @@ final class Subscribers {
               e.getKey(),
               LoopOutbox.MAX_QUEUED,
               set.size());
-          for (WebSocketSession s : set) s.tooFarBehind();
+          // One task for the loop's subscribers, not one each on a loop that is behind already.
+          try {
+            e.getKey().execute(() -> set.forEach(WebSocketSession::tooFarBehind));
+          } catch (RejectedExecutionException stopped) {
+            // the loop is shutting down, and its connections with it
+          }
           written.run();
         }
       }

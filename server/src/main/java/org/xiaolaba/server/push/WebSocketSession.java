@@ -313,7 +313,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       replaying.remove(ch);
       if (replaying.isEmpty()) replaying = null;
       for (Object[] p : state.pending) {
-        deliverNow(ch, (StreamOffset) p[0], (ByteBuf) p[1]);
+        deliverNow(ch, (StreamOffset) p[0], (ByteBuf) p[1], true);
       }
     }
   }
@@ -390,13 +390,8 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       state.pending.add(new Object[] {offset, frame});
       return false;
     }
-    if (channels.sent(ch, offset)) {
-      frame.release(); // already sent during the replay
-      return false;
-    }
-    channels.sentNow(ch, offset);
     // Not flushed here: the outbox flushes once it has written this pass's messages.
-    if (!write(frame, false) || unflushed) return false;
+    if (!deliverNow(ch, offset, frame, false) || unflushed) return false;
     unflushed = true;
     return true;
   }
@@ -410,30 +405,25 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
 
   /**
    * This connection's event loop is too far behind to take another live message: close with 1013,
-   * and the client comes back with its offsets and reads what it lacks from the history.
+   * and the client comes back with its offsets and reads what it lacks from the history. On the
+   * event loop; nothing when the connection is closing already.
    */
   void tooFarBehind() {
-    try {
-      channel
-          .eventLoop()
-          .execute(
-              () -> {
-                log.debug("Closing {}: its event loop is too far behind", channel.remoteAddress());
-                closeWith(1013, "try again later");
-              });
-    } catch (java.util.concurrent.RejectedExecutionException stopped) {
-      // the loop is shutting down, and the connection with it
-    }
+    log.debug("Closing {}: its event loop is too far behind", channel.remoteAddress());
+    closeWith(1013, "try again later");
   }
 
-  /** {@code wire} is a whole frame from {@link Frames#wireText}. */
-  private void deliverNow(String ch, StreamOffset offset, ByteBuf wire) {
+  /**
+   * Writes {@code wire}, a whole frame from {@link Frames#wireText}, unless a message at or after
+   * its offset was sent on the channel already (during a replay); true when it was written.
+   */
+  private boolean deliverNow(String ch, StreamOffset offset, ByteBuf wire, boolean flush) {
     if (channels.sent(ch, offset)) {
       wire.release(); // already sent during the replay
-      return;
+      return false;
     }
     channels.sentNow(ch, offset);
-    write(wire, true);
+    return write(wire, flush);
   }
 
   /**

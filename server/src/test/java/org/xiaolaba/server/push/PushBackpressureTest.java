@@ -52,10 +52,7 @@ class PushBackpressureTest {
    */
   private TestServer.WsRecorder serverWithA64KiBBoundAndASubscriber() throws Exception {
     server = TestServer.start(dir, Map.of("XIAOLABA_WEBSOCKET_MAX_OUTBOUND_BUFFER", "64KiB"));
-    TestServer.WsRecorder resident = server.connect(null);
-    resident.send(Map.of("op", "subscribe", "channels", List.of(CHANNEL)));
-    resident.awaitType("subscribed", WAIT);
-    return resident;
+    return server.subscriber(CHANNEL);
   }
 
   @Test

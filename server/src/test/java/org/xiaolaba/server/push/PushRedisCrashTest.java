@@ -51,9 +51,7 @@ class PushRedisCrashTest {
     int port = redis.port();
     server = ExternalRedis.node(dir, redis, Map.of());
     String editor = server.token("editor", "编辑", "320623");
-    TestServer.WsRecorder resident = server.connect(null);
-    resident.send(Map.of("op", "subscribe", "channels", List.of(CHANNEL)));
-    resident.awaitType("subscribed", WAIT);
+    TestServer.WsRecorder resident = server.subscriber(CHANNEL);
 
     for (int round = 1; round <= ROUNDS; round++) {
       String title = "停电" + round;
@@ -90,9 +88,7 @@ class PushRedisCrashTest {
     int port = redis.port();
     server = ExternalRedis.node(dir, redis, Map.of());
     String editor = server.token("editor", "编辑", "320623");
-    TestServer.WsRecorder first = server.connect(null);
-    first.send(Map.of("op", "subscribe", "channels", List.of(CHANNEL)));
-    first.awaitType("subscribed", WAIT);
+    TestServer.WsRecorder first = server.subscriber(CHANNEL);
     var sent =
         server.postJson(
             "/api/v1/pushes", editor, Map.of("areas", List.of(VILLAGE), "title", "通知", "body", ""));
