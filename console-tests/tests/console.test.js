@@ -18,6 +18,7 @@ describe("web console", () => {
   let otherVillage;
   let editor;
   let broadcaster;
+  let plainBroadcaster;
   let clipTitle;
   let programId;
   let alarmClip;
@@ -50,7 +51,9 @@ describe("web console", () => {
     [village, otherVillage] = town.children;
     editor = (await run.api("POST", "/api/v1/tokens", { role: "editor", name: "县台编辑", areas: [county.code] })).token;
     broadcaster = (await run.api("POST", "/api/v1/tokens",
-      { role: "broadcaster", name: `${village.name}广播员`, areas: [village.code] })).token;
+      { role: "broadcaster", name: `${village.name}广播员`, areas: [village.code], permissions: ["emergency"] })).token;
+    plainBroadcaster = (await run.api("POST", "/api/v1/tokens",
+      { role: "broadcaster", name: `${otherVillage.name}广播员`, areas: [otherVillage.code] })).token;
     page = await run.browser.newPage();
     page.on("pageerror", (e) => console.error("page error:", e.message));
     // Long enough to be seen playing on the board; processed while the first tests run.
@@ -108,6 +111,11 @@ describe("web console", () => {
     assert.ok(tabs.includes("音频库") && tabs.includes("推送"), tabs.join());
     assert.ok(!tabs.includes("紧急广播"), "an editor has no emergency screen");
     await run.screenshot(page, "logged-in-editor");
+
+    await login(plainBroadcaster);
+    const plainTabs = await page.locator("#nav a").allTextContents();
+    assert.ok(plainTabs.includes("节目单"), plainTabs.join());
+    assert.ok(!plainTabs.includes("紧急广播"), "a broadcaster without the emergency permission has no emergency screen");
   });
 
   it("uploads a clip with progress and follows it to ready", async () => {

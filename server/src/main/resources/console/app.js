@@ -9,7 +9,8 @@ const SCREENS = [
   { id: "items", label: "稿件", roles: ALL, module: "./items.js" },
   { id: "bulletins", label: "每日简报", roles: ALL, module: "./bulletins.js" },
   { id: "programs", label: "节目单", roles: ALL, module: "./programs.js" },
-  { id: "emergency", label: "紧急广播", roles: ["admin", "broadcaster"], module: "./emergency.js" },
+  { id: "emergency", label: "紧急广播", roles: ["admin", "broadcaster"], permission: "emergency",
+    module: "./emergency.js" },
   { id: "terminals", label: "终端", roles: ALL, module: "./terminals.js" },
   { id: "pushes", label: "推送", roles: ["admin", "editor"], module: "./pushes.js" },
 ];
@@ -75,8 +76,10 @@ function showLogin(error) {
   input.focus();
 }
 
-function screensFor(role) {
-  return SCREENS.filter((s) => s.roles.includes(role));
+/** The screens of the session's role, less those needing a permission the token lacks. */
+function screensFor(session) {
+  return SCREENS.filter((s) => s.roles.includes(session.role)
+    && (!s.permission || (session.permissions || []).includes(s.permission)));
 }
 
 function showConsole() {
@@ -84,7 +87,7 @@ function showConsole() {
   fill(document.getElementById("who-name"),
     `${session.name} · ${ROLE_NAMES[session.role] || session.role} · ${session.areas.map(areaName).join("、")}`);
   who.hidden = false;
-  const screens = screensFor(session.role);
+  const screens = screensFor(session);
   if (screens.length === 0) {
     nav.hidden = true;
     fill(view, h("section", { class: "card" }, h("h2", {}, "无法使用控制台"),
@@ -98,7 +101,7 @@ function showConsole() {
 
 async function route() {
   if (!session) return;
-  const screens = screensFor(session.role);
+  const screens = screensFor(session);
   const wanted = location.hash.slice(1);
   const screen = screens.find((s) => s.id === wanted) || screens[0];
   nav.querySelectorAll("a").forEach((a) => a.classList.toggle("active", a.dataset.screen === screen.id));

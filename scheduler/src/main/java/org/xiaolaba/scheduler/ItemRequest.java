@@ -11,4 +11,9 @@ import java.util.List;
  * @param clipId optional audio read out in the bulletin
  */
 public record ItemRequest(
-    String kind, String title, String body, List<String> areas, String date, String clipId) {}
+    String kind, String title, String body, List<String> areas, String date, String clipId) {
+  /** The same request naming these areas: the codes authorised, which are the ones stored. */
+  public ItemRequest withAreas(List<String> codes) {
+    return new ItemRequest(kind, title, body, codes, date, clipId);
+  }
+}

@@ -10,12 +10,12 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.AreaCodes;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.errors.ConflictException;
 import org.xiaolaba.config.errors.InvalidInputException;
@@ -254,14 +254,7 @@ public final class ItemService {
     String body = req.body() == null ? "" : req.body();
     if (body.length() > 20_000)
       throw new InvalidInputException("body", "body is longer than 20000 characters");
-    if (req.areas() == null || req.areas().isEmpty())
-      throw new InvalidInputException("areas", "areas must name at least one area code");
-    for (int i = 0; i < req.areas().size(); i++) {
-      if (!areas.contains(req.areas().get(i))) {
-        throw new InvalidInputException(
-            "areas[" + i + "]", "unknown area code '" + req.areas().get(i) + "'");
-      }
-    }
+    List<String> codes = AreaCodes.parse(areas, req.areas(), "areas");
     if (req.date() == null)
       throw new InvalidInputException("date", "date is required, e.g. 2026-11-27");
     LocalDate date;
@@ -283,13 +276,7 @@ public final class ItemService {
             "clipId", "clip '" + req.clipId() + "' failed processing: " + clip.error());
       }
     }
-    return new Checked(
-        kind,
-        req.title().trim(),
-        body,
-        List.copyOf(new LinkedHashSet<>(req.areas())),
-        date,
-        req.clipId());
+    return new Checked(kind, req.title().trim(), body, codes, date, req.clipId());
   }
 
   private String key(String id) {

@@ -25,4 +25,10 @@ public record ProgramRequest(
     String timezone,
     Schedule schedule,
     String startDate,
-    String endDate) {}
+    String endDate) {
+  /** The same request naming these areas: the codes authorised, which are the ones stored. */
+  public ProgramRequest withAreas(List<String> codes) {
+    return new ProgramRequest(
+        title, clipId, source, codes, priority, timezone, schedule, startDate, endDate);
+  }
+}

@@ -207,8 +207,7 @@ public final class XiaolabaServer implements AutoCloseable {
     new org.xiaolaba.server.api.EmergencyApi(b.programs.emergencies(), access).register(router);
     new ItemsApi(items, access).register(router);
     new BulletinsApi(b.bulletins, access).register(router);
-    new PushesApi(b.hub, b.clips, areas, access, presence, nodeMetrics.pushPublish())
-        .register(router);
+    new PushesApi(b.hub, b.clips, access, presence, nodeMetrics.pushPublish()).register(router);
     new TerminalsApi(presence, access).register(router);
     new org.xiaolaba.server.api.ClientSupportApi(clock).register(router);
     new org.xiaolaba.server.api.ConsoleApi().register(router);

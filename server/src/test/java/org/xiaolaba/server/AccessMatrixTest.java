@@ -188,10 +188,12 @@ class AccessMatrixTest {
     server = TestServer.start(dataDir);
     tokens.put(Caller.ADMIN, TestServer.ADMIN);
     tokens.put(Caller.EDITOR, server.token("editor", "镇编辑", TOWN));
-    tokens.put(Caller.BROADCASTER, server.token("broadcaster", "镇广播员", TOWN));
+    tokens.put(Caller.BROADCASTER, server.token("broadcaster", "镇广播员", List.of("emergency"), TOWN));
     tokens.put(Caller.TERMINAL, server.token("terminal", "1号喇叭", VILLAGE));
     tokens.put(Caller.EDITOR_ELSEWHERE, server.token("editor", "别镇编辑", OTHER_TOWN));
-    tokens.put(Caller.BROADCASTER_ELSEWHERE, server.token("broadcaster", "别镇广播员", OTHER_TOWN));
+    tokens.put(
+        Caller.BROADCASTER_ELSEWHERE,
+        server.token("broadcaster", "别镇广播员", List.of("emergency"), OTHER_TOWN));
     TestServer.tone(work, "a.mp3", 1, "-b:a", "64k");
     clipId = upload(work.resolve("a.mp3"));
     JsonNode clip = server.awaitClipSettled(clipId, TestServer.ADMIN);

@@ -34,7 +34,7 @@ class EmergencyApiTest {
   @BeforeAll
   static void start() throws Exception {
     server = TestServer.start(dataDir);
-    broadcaster = server.token("broadcaster", "镇广播员", TOWN);
+    broadcaster = server.token("broadcaster", "镇广播员", List.of("emergency"), TOWN);
     String editor = server.token("editor", "县台编辑", "320623");
     Path tone = TestServer.tone(work, "alarm.mp3", 20, "-b:a", "64k");
     clipId = server.upload(tone, "alarm", editor);

@@ -30,6 +30,13 @@ import org.xiaolaba.server.http.Json;
  * with the JDK's HTTP and WebSocket clients.
  */
 public final class TestServer implements AutoCloseable {
+  /**
+   * Settings for tests whose programs run every second or two: a lead time of a second, and cron
+   * rules allowed to run that often ({@code scheduler.minCronInterval}).
+   */
+  public static final Map<String, String> RUNS_EVERY_SECOND =
+      Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "1s", "XIAOLABA_SCHEDULER_MIN_CRON_INTERVAL", "1s");
+
   public static final String ADMIN = "test-admin-token-0123456789";
 
   private final XiaolabaServer server;
@@ -87,6 +94,14 @@ public final class TestServer implements AutoCloseable {
             .build());
   }
 
+  public HttpResponse<String> putJson(String path, String token, Object body) {
+    return send(
+        request(path, token)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(write(body)))
+            .build());
+  }
+
   public HttpResponse<String> send(HttpRequest req) {
     try {
       return http.send(req, HttpResponse.BodyHandlers.ofString());
@@ -134,9 +149,17 @@ public final class TestServer implements AutoCloseable {
 
   /** Creates a token of a role for areas, as the admin, and returns its secret. */
   public String token(String role, String name, String... areas) {
+    return token(role, name, List.of(), areas);
+  }
+
+  /** Creates a token of a role for areas with these permissions, and returns its secret. */
+  public String token(String role, String name, List<String> permissions, String... areas) {
     HttpResponse<String> r =
         postJson(
-            "/api/v1/tokens", ADMIN, Map.of("role", role, "name", name, "areas", List.of(areas)));
+            "/api/v1/tokens",
+            ADMIN,
+            Map.of(
+                "role", role, "name", name, "areas", List.of(areas), "permissions", permissions));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     return json(r.body()).get("token").asText();
   }

@@ -4,7 +4,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
-import java.util.List;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.scheduler.Bulletin;
@@ -44,8 +43,8 @@ public final class BulletinsApi {
     PrepareRequest req = r.json(PrepareRequest.class);
     LocalDate date = date("date", req.date());
     if (req.area() == null) throw new InvalidInputException("area", "area is required");
-    access.require(r.principal(), List.of(req.area()));
-    return ApiResponse.json(HttpResponseStatus.CREATED, bulletins.prepare(date, req.area()));
+    String area = access.authoriseOne(r.principal(), req.area(), "area");
+    return ApiResponse.json(HttpResponseStatus.CREATED, bulletins.prepare(date, area));
   }
 
   private ApiResponse get(ApiRequest r) {

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.xiaolaba.config.errors.NotFoundException;
+import org.xiaolaba.server.auth.Permission;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
 import org.xiaolaba.server.http.ApiRequest;
@@ -78,7 +80,10 @@ public final class ConsoleApi {
                 Role.TERMINAL));
   }
 
-  /** The calling token as the console needs it: which screens to show and for which areas. */
+  /**
+   * The calling token as the console needs it: which screens to show and for which areas, and the
+   * permissions it has (an admin's are all of them).
+   */
   private static ApiResponse session(ApiRequest r) {
     Principal p = r.principal();
     Map<String, Object> body = new LinkedHashMap<>();
@@ -86,6 +91,7 @@ public final class ConsoleApi {
     body.put("role", p.role());
     body.put("name", p.name());
     body.put("areas", p.areas());
+    body.put("permissions", Arrays.stream(Permission.values()).filter(p::has).toList());
     return ApiResponse.ok(body).header(HttpHeaderNames.CACHE_CONTROL, "no-store");
   }
 

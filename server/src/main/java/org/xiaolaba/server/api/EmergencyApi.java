@@ -8,6 +8,7 @@ import org.xiaolaba.scheduler.Emergency;
 import org.xiaolaba.scheduler.EmergencyRequest;
 import org.xiaolaba.scheduler.EmergencyService;
 import org.xiaolaba.server.auth.AreaAccess;
+import org.xiaolaba.server.auth.Permission;
 import org.xiaolaba.server.auth.Role;
 import org.xiaolaba.server.http.ApiRequest;
 import org.xiaolaba.server.http.ApiResponse;
@@ -53,8 +54,9 @@ public final class EmergencyApi {
   }
 
   private ApiResponse start(ApiRequest r) {
-    EmergencyRequest req = r.json(EmergencyRequest.class);
-    access.require(r.principal(), req.areas());
+    EmergencyRequest sent = r.json(EmergencyRequest.class);
+    EmergencyRequest req = sent.withAreas(access.authorise(r.principal(), sent.areas(), "areas"));
+    Permission.EMERGENCY.requireOf(r.principal(), "an emergency broadcast");
     Emergency e = emergencies.start(req);
     return ApiResponse.json(HttpResponseStatus.CREATED, e)
         .header(HttpHeaderNames.LOCATION, "/api/v1/emergency/" + e.id());
@@ -70,6 +72,7 @@ public final class EmergencyApi {
   private ApiResponse cancel(ApiRequest r) {
     Emergency e = find(r.param("id"));
     access.require(r.principal(), e.areas());
+    Permission.EMERGENCY.requireOf(r.principal(), "calling off an emergency broadcast");
     return ApiResponse.ok(emergencies.cancel(e.id()));
   }
 

@@ -74,8 +74,8 @@ public final class ItemsApi {
   }
 
   private ApiResponse create(ApiRequest r) {
-    ItemRequest req = r.json(ItemRequest.class);
-    access.require(r.principal(), req.areas());
+    ItemRequest sent = r.json(ItemRequest.class);
+    ItemRequest req = sent.withAreas(access.authorise(r.principal(), sent.areas(), "areas"));
     Item item = items.create(req, r.principal().id());
     return ApiResponse.json(HttpResponseStatus.CREATED, item)
         .header(HttpHeaderNames.LOCATION, "/api/v1/items/" + item.id());
@@ -91,7 +91,7 @@ public final class ItemsApi {
     } catch (DateTimeParseException e) {
       throw new InvalidInputException("date", "date must be yyyy-MM-dd, not '" + dateText + "'");
     }
-    String area = r.queryParam("area").orElse(null);
+    String area = r.queryParam("area").map(a -> access.parseOne(a, "area")).orElse(null);
     ItemState state = r.queryParam("state").map(ItemsApi::state).orElse(null);
     return ApiResponse.ok(
         access.visible(r.principal(), items.list(date, area, state), Item::areas));
@@ -113,8 +113,8 @@ public final class ItemsApi {
 
   private ApiResponse update(ApiRequest r) {
     Item current = owned(r);
-    ItemRequest req = r.json(ItemRequest.class);
-    access.require(r.principal(), req.areas());
+    ItemRequest sent = r.json(ItemRequest.class);
+    ItemRequest req = sent.withAreas(access.authorise(r.principal(), sent.areas(), "areas"));
     return ApiResponse.ok(items.update(current.id(), req));
   }
 

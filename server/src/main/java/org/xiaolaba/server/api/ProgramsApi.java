@@ -9,10 +9,12 @@ import java.util.List;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.scheduler.AsRunEntry;
+import org.xiaolaba.scheduler.Priority;
 import org.xiaolaba.scheduler.Program;
 import org.xiaolaba.scheduler.ProgramRequest;
 import org.xiaolaba.scheduler.ProgramService;
 import org.xiaolaba.server.auth.AreaAccess;
+import org.xiaolaba.server.auth.Permission;
 import org.xiaolaba.server.auth.Role;
 import org.xiaolaba.server.http.ApiRequest;
 import org.xiaolaba.server.http.ApiResponse;
@@ -90,8 +92,7 @@ public final class ProgramsApi {
   }
 
   private ApiResponse create(ApiRequest r) {
-    ProgramRequest req = r.json(ProgramRequest.class);
-    access.require(r.principal(), req.areas());
+    ProgramRequest req = authorised(r, r.json(ProgramRequest.class));
     Program p = programs.create(req);
     return ApiResponse.json(HttpResponseStatus.CREATED, p)
         .header(HttpHeaderNames.LOCATION, "/api/v1/programs/" + p.id());
@@ -117,16 +118,35 @@ public final class ProgramsApi {
    * after. Refused like a new program (400, 409 naming the others), and then nothing changes.
    */
   private ApiResponse update(ApiRequest r) {
-    Program p = find(r.param("id"));
-    access.require(r.principal(), p.areas());
-    ProgramRequest req = r.json(ProgramRequest.class);
-    access.require(r.principal(), req.areas());
+    Program p = owned(r);
+    ProgramRequest req = authorised(r, r.json(ProgramRequest.class));
     return ApiResponse.ok(programs.update(p.id(), req));
   }
 
-  private ApiResponse delete(ApiRequest r) {
+  /**
+   * The request as it will be stored: its areas normalised, checked and covered by the caller's
+   * token, and its priority allowed (emergency needs the permission).
+   */
+  private ProgramRequest authorised(ApiRequest r, ProgramRequest sent) {
+    ProgramRequest req = sent.withAreas(access.authorise(r.principal(), sent.areas(), "areas"));
+    if (Priority.parse(req.priority()).orElse(null) == Priority.EMERGENCY) {
+      Permission.EMERGENCY.requireOf(r.principal(), "a program of priority emergency");
+    }
+    return req;
+  }
+
+  /** The program, when the caller may change it: its token covers its areas (and priority). */
+  private Program owned(ApiRequest r) {
     Program p = find(r.param("id"));
     access.require(r.principal(), p.areas());
+    if (Priority.EMERGENCY.json().equals(p.priority())) {
+      Permission.EMERGENCY.requireOf(r.principal(), "changing a program of priority emergency");
+    }
+    return p;
+  }
+
+  private ApiResponse delete(ApiRequest r) {
+    Program p = owned(r);
     programs.delete(p.id());
     return ApiResponse.empty(HttpResponseStatus.NO_CONTENT);
   }
@@ -138,8 +158,11 @@ public final class ProgramsApi {
   /** An area's day log: JSON, or CSV with {@code Accept: text/csv} or {@code format=csv}. */
   private ApiResponse asRun(ApiRequest r) {
     String area =
-        r.queryParam("area")
-            .orElseThrow(() -> new InvalidInputException("area", "an area code is required"));
+        access.authoriseOne(
+            r.principal(),
+            r.queryParam("area")
+                .orElseThrow(() -> new InvalidInputException("area", "an area code is required")),
+            "area");
     String dateText =
         r.queryParam("date")
             .orElseThrow(() -> new InvalidInputException("date", "a date yyyy-MM-dd is required"));
@@ -154,7 +177,6 @@ public final class ProgramsApi {
     if (format != null && !format.equals("csv") && !format.equals("json")) {
       throw new InvalidInputException("format", "expected csv or json; got '" + format + "'");
     }
-    access.require(r.principal(), List.of(area));
     List<AsRunEntry> entries = programs.asRunDay(area, date);
     String accept = r.headers().get(HttpHeaderNames.ACCEPT);
     boolean csv =

@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.media.Clip;
@@ -30,7 +29,6 @@ import org.xiaolaba.server.push.TerminalPresence;
 public final class PushesApi {
   private final PushHub hub;
   private final ClipLibrary clips;
-  private final AreaTree areas;
   private final AreaAccess access;
   private final TerminalPresence presence;
   private final Timer published;
@@ -38,7 +36,6 @@ public final class PushesApi {
   public PushesApi(
       PushHub hub,
       ClipLibrary clips,
-      AreaTree areas,
       AreaAccess access,
       TerminalPresence presence,
       Timer published) {
@@ -46,7 +43,6 @@ public final class PushesApi {
     this.published = published;
     this.presence = presence;
     this.clips = clips;
-    this.areas = areas;
     this.access = access;
   }
 
@@ -61,11 +57,11 @@ public final class PushesApi {
   }
 
   private ApiResponse create(ApiRequest r) {
-    PushRequest req = r.json(PushRequest.class);
-    if (req.terminalsOrNone().isEmpty() || req.areas() != null) {
-      Validation.areas(areas, req.areas());
-      access.require(r.principal(), req.areas());
-    }
+    PushRequest sent = r.json(PushRequest.class);
+    PushRequest req =
+        sent.terminalsOrNone().isEmpty() || sent.areas() != null
+            ? sent.withAreas(access.authorise(r.principal(), sent.areas(), "areas"))
+            : sent;
     for (int i = 0; i < req.terminalsOrNone().size(); i++) {
       String id = req.terminalsOrNone().get(i);
       String field = "terminals[" + i + "]";

@@ -4,12 +4,16 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.xiaolaba.config.AreaCodes;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.errors.ConflictException;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
+import org.xiaolaba.server.auth.Permission;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
 import org.xiaolaba.server.auth.TokenStore;
@@ -26,8 +30,9 @@ public final class TokensApi {
   private final TokenStore tokens;
   private final AreaTree areas;
 
-  /** {@code POST /api/v1/tokens} body. */
-  public record TokenRequest(Role role, String name, List<String> areas) {}
+  /** {@code POST /api/v1/tokens} body; {@code permissions} may be left out (none). */
+  public record TokenRequest(
+      Role role, String name, List<String> areas, List<Permission> permissions) {}
 
   public TokensApi(TokenStore tokens, AreaTree areas) {
     this.tokens = tokens;
@@ -64,6 +69,7 @@ public final class TokensApi {
     body.put("role", p.role());
     body.put("name", p.name());
     body.put("areas", p.areas());
+    body.put("permissions", p.permissions());
     body.put("createdAt", p.createdAt());
     if (lastUsedAt != null) body.put("lastUsedAt", lastUsedAt);
     return body;
@@ -81,11 +87,37 @@ public final class TokensApi {
       throw new InvalidInputException("name", "name is required");
     if (req.name().length() > 100)
       throw new InvalidInputException("name", "name is longer than 100 characters");
-    Validation.areas(areas, req.areas());
-    TokenStore.Issued issued = tokens.create(req.role(), req.name().trim(), req.areas());
+    List<String> codes = AreaCodes.parse(areas, req.areas(), "areas");
+    List<Permission> permissions = permissions(req.role(), req.permissions());
+    TokenStore.Issued issued = tokens.create(req.role(), req.name().trim(), codes, permissions);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("token", issued.token());
     body.putAll(describe(issued.principal(), null));
     return ApiResponse.json(HttpResponseStatus.CREATED, body);
+  }
+
+  /** The permissions asked for, each once; refused when one does not go with the role. */
+  private static List<Permission> permissions(Role role, List<Permission> asked) {
+    if (asked == null) return List.of();
+    Set<Permission> out = new LinkedHashSet<>();
+    for (int i = 0; i < asked.size(); i++) {
+      Permission p = asked.get(i);
+      if (p == null) {
+        throw new InvalidInputException("permissions[" + i + "]", "expected a permission name");
+      }
+      if (p.grantedTo() != role) {
+        throw new InvalidInputException(
+            "permissions[" + i + "]",
+            "the '"
+                + p.json()
+                + "' permission is for "
+                + p.grantedTo().json()
+                + " tokens, not "
+                + role.json()
+                + " tokens");
+      }
+      out.add(p);
+    }
+    return List.copyOf(out);
   }
 }

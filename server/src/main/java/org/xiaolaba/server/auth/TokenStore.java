@@ -68,9 +68,11 @@ public final class TokenStore {
   /** A token as listed: never its secret nor its hash. */
   public record Listed(Principal principal, Instant lastUsedAt) {}
 
-  public Issued create(Role role, String name, List<String> areas) {
+  public Issued create(Role role, String name, List<String> areas, List<Permission> permissions) {
     String token = newSecret();
-    Principal p = new Principal(newId(), role, name, List.copyOf(areas), clock.instant());
+    Principal p =
+        new Principal(
+            newId(), role, name, List.copyOf(areas), clock.instant(), List.copyOf(permissions));
     store(token, p);
     return new Issued(token, p);
   }

@@ -52,6 +52,13 @@ public record ApiRequest(
     } catch (InvalidFormatException e) {
       throw new InvalidInputException(
           fieldOf(e), "cannot read '" + e.getValue() + "' as " + typeName(e.getTargetType()));
+    } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+      // A value its type refused (a role or permission no one has heard of), named by its field.
+      String field = fieldOf(e);
+      String why = e.getCause() == null ? e.getOriginalMessage() : e.getCause().getMessage();
+      throw new InvalidInputException(
+          field.isEmpty() ? "body" : field,
+          (field.isEmpty() ? "the JSON body" : "field '" + field + "'") + ": " + why);
     } catch (MismatchedInputException e) {
       String field = fieldOf(e);
       throw new InvalidInputException(

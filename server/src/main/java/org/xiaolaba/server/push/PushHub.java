@@ -25,6 +25,7 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.AreaCodes;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.Settings;
 import org.xiaolaba.config.errors.InvalidInputException;
@@ -278,15 +279,12 @@ public final class PushHub implements AutoCloseable {
     if (req.areasOrNone().isEmpty() && req.terminalsOrNone().isEmpty()) {
       throw new InvalidInputException("areas", "name at least one area code (or terminal)");
     }
-    if (!req.areasOrNone().stream().allMatch(areas::contains)) {
-      throw new InvalidInputException("areas", "areas must be known area codes: " + req.areas());
-    }
     for (String t : req.terminalsOrNone()) {
       if (t == null || !t.matches("[A-Za-z0-9_-]{1,64}")) {
         throw new InvalidInputException("terminals", "not a terminal id: '" + t + "'");
       }
     }
-    return List.copyOf(new LinkedHashSet<>(req.areasOrNone()));
+    return req.areasOrNone().isEmpty() ? List.of() : AreaCodes.parse(areas, req.areas(), "areas");
   }
 
   public Optional<PushReport> report(String id) {

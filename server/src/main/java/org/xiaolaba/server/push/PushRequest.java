@@ -13,6 +13,10 @@ public record PushRequest(
     String body,
     String clipId,
     List<String> terminals) {
+  /** The same request naming these areas: the codes authorised, which are the ones stored. */
+  public PushRequest withAreas(List<String> codes) {
+    return new PushRequest(codes, kind, title, body, clipId, terminals);
+  }
 
   /** A push to the residents of {@code areas}. */
   public static PushRequest toAreas(

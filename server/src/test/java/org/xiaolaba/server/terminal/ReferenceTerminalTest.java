@@ -68,7 +68,7 @@ class ReferenceTerminalTest {
     }
     server = startServer();
     editor = server.token("editor", "县台编辑", "320623");
-    broadcaster = server.token("broadcaster", "长沙村广播员", VILLAGE);
+    broadcaster = server.token("broadcaster", "长沙村广播员", List.of("emergency"), VILLAGE);
     Path tone = TestServer.tone(work, "tone.wav", 3);
     clipId = server.upload(tone, "tone", editor);
     JsonNode clip = server.awaitClipSettled(clipId, editor);
