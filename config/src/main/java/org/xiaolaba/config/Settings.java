@@ -99,14 +99,16 @@ public record Settings(
 
   /**
    * Scheduling: the lead time of {@code play}, how late a missed run may still play, how far ahead
-   * conflicts are checked, the daily bulletin's times, and quiet hours per area ({@code
-   * HH:mm-HH:mm}, may wrap midnight) during which only emergencies play.
+   * conflicts are checked, the shortest time a cron rule may leave between two runs, the daily
+   * bulletin's times, and quiet hours per area ({@code HH:mm-HH:mm}, may wrap midnight) during
+   * which only emergencies play.
    */
   public record Scheduler(
       Duration leadTime,
       int nextRunsShown,
       Duration misfireGrace,
       Duration conflictHorizon,
+      Duration minCronInterval,
       BulletinTimes bulletin,
       Map<String, String> quietHours) {}
 

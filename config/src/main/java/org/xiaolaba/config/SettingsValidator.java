@@ -110,6 +110,7 @@ final class SettingsValidator {
         "scheduler.conflictHorizon",
         s.scheduler().conflictHorizon(),
         "expected at most 366d");
+    positive("scheduler.minCronInterval", s.scheduler().minCronInterval());
     AreaTree quietAreas = s.areas() == null ? null : AreaTree.of(s.areas());
     for (Map.Entry<String, String> q : s.scheduler().quietHours().entrySet()) {
       String key = "scheduler.quietHours." + q.getKey();

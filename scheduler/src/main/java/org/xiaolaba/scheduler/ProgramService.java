@@ -109,7 +109,8 @@ public final class ProgramService implements AutoCloseable {
     this.areas = new AreaOverlap(areaTree);
     this.store = new ProgramStore(redis, json);
     this.claims = new Claims(redis, nodeId, clock);
-    this.validator = new ProgramValidator(areaTree, clips, zone);
+    this.validator =
+        new ProgramValidator(areaTree, clips, zone, settings.scheduler().minCronInterval());
     this.asRun = new AsRunLog(redis, json, areas, zone);
     this.misfires = new MisfirePolicy(settings.scheduler().misfireGrace(), claims, asRun);
     this.conflicts = new ConflictCheck(store, areas);

@@ -1,13 +1,12 @@
 package org.xiaolaba.scheduler;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
+import org.xiaolaba.config.AreaCodes;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.media.Clip;
@@ -39,11 +38,13 @@ final class ProgramValidator {
   private final AreaTree areas;
   private final ClipLookup clips;
   private final ZoneId defaultZone;
+  private final Duration minCronInterval;
 
-  ProgramValidator(AreaTree areas, ClipLookup clips, ZoneId defaultZone) {
+  ProgramValidator(AreaTree areas, ClipLookup clips, ZoneId defaultZone, Duration minCronInterval) {
     this.areas = areas;
     this.clips = clips;
     this.defaultZone = defaultZone;
+    this.minCronInterval = minCronInterval;
   }
 
   Valid validate(ProgramRequest req, Instant now) {
@@ -64,6 +65,7 @@ final class ProgramValidator {
           "endDate", "endDate " + endDate + " is before startDate " + startDate);
     }
     requireARun(rule, now);
+    requireSpacedRuns(rule, now);
     if (startDate != null || endDate != null) {
       rule = new ProgramRule.Bounded(rule, startDate, endDate);
       if (rule.nextAfter(now).isEmpty()) {
@@ -104,6 +106,40 @@ final class ProgramValidator {
     throw new InvalidInputException(
         rule instanceof ProgramRule.Cron ? "schedule.cron" : "schedule",
         "the schedule never fires after now (" + now.atZone(zone).toOffsetDateTime() + ")");
+  }
+
+  /** How many of a cron rule's coming runs are checked for spacing. */
+  static final int CRON_RUNS_CHECKED = 1000;
+
+  /**
+   * Refuses a cron rule that runs twice within {@code scheduler.minCronInterval}, judged on its
+   * next {@value #CRON_RUNS_CHECKED} runs (a pattern that bunches later is still caught within
+   * years).
+   */
+  private void requireSpacedRuns(ProgramRule rule, Instant now) {
+    if (!(rule instanceof ProgramRule.Cron)) return;
+    Instant previous = rule.nextAfter(now).orElse(null);
+    for (int i = 0; previous != null && i < CRON_RUNS_CHECKED; i++) {
+      Instant next = rule.nextAfter(previous).orElse(null);
+      if (next != null && Duration.between(previous, next).compareTo(minCronInterval) < 0) {
+        throw new InvalidInputException(
+            "schedule.cron",
+            "runs at "
+                + previous.atZone(rule.zone()).toOffsetDateTime()
+                + " and again "
+                + shown(Duration.between(previous, next))
+                + " later; runs must be at least "
+                + shown(minCronInterval)
+                + " apart (scheduler.minCronInterval)");
+      }
+      previous = next;
+    }
+  }
+
+  /** A spacing as a reader writes it: {@code 5m}, {@code 90s}. */
+  private static String shown(Duration d) {
+    long s = d.toSeconds();
+    return s % 60 == 0 ? s / 60 + "m" : s + "s";
   }
 
   /** The source, or null for a clip; refuses both or neither. */
@@ -178,23 +214,9 @@ final class ProgramValidator {
     return clip;
   }
 
+  /** The areas normalised and checked, as {@link AreaCodes} defines them. */
   List<String> areaCodes(List<String> codes) {
-    if (codes == null || codes.isEmpty()) {
-      throw new InvalidInputException(
-          "areas", "at least one area code is required (county, town or village)");
-    }
-    Set<String> out = new LinkedHashSet<>();
-    for (int i = 0; i < codes.size(); i++) {
-      String code = codes.get(i) == null ? null : codes.get(i).strip();
-      if (code == null || code.isEmpty()) {
-        throw new InvalidInputException("areas[" + i + "]", "expected an area code");
-      }
-      if (!areas.contains(code)) {
-        throw new InvalidInputException("areas[" + i + "]", "unknown area code " + code);
-      }
-      out.add(code);
-    }
-    return new ArrayList<>(out);
+    return AreaCodes.parse(areas, codes, "areas");
   }
 
   private static Priority priority(String priority) {

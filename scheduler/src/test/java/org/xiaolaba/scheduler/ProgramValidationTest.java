@@ -146,7 +146,7 @@ class ProgramValidationTest {
             "an unknown second area",
             withAreas(List.of(VILLAGE, "123")),
             "areas[1]",
-            "unknown area code 123"),
+            "unknown area code '123'"),
         Arguments.of(
             "an unknown priority", withPriorityAndZone("urgent", null), "priority", "urgent"),
         Arguments.of(
@@ -225,6 +225,21 @@ class ProgramValidationTest {
             "schedule.cron",
             "never fires"),
         Arguments.of(
+            "a cron every minute",
+            withSchedule(Schedule.cron("0 * * * * ?")),
+            "schedule.cron",
+            "again 1m later; runs must be at least 5m apart (scheduler.minCronInterval)"),
+        Arguments.of(
+            "a cron every second",
+            withSchedule(Schedule.cron("* * 7 * * ?")),
+            "schedule.cron",
+            "again 1s later"),
+        Arguments.of(
+            "a cron whose runs bunch at one hour only",
+            withSchedule(Schedule.cron("0 0,2 8 * * ?")),
+            "schedule.cron",
+            "2m later"),
+        Arguments.of(
             "an unparsable startDate", withDates("2031-13-01", null), "startDate", "yyyy-MM-dd"),
         Arguments.of(
             "an endDate before the startDate",
@@ -300,6 +315,18 @@ class ProgramValidationTest {
     }
     assertThat(service.find(p.id())).isEmpty();
     assertThat(service.delete(p.id())).isFalse();
+  }
+
+  @Test
+  void aCronRuleWhoseRunsAreTheMinimumIntervalApartIsTaken() {
+    Program p = service.create(withSchedule(Schedule.cron("0 0/5 7 * * ?")));
+    try {
+      assertThat(p.nextRuns())
+          .extracting(Object::toString)
+          .startsWith("2031-01-02T07:00+08:00", "2031-01-02T07:05+08:00");
+    } finally {
+      service.delete(p.id());
+    }
   }
 
   @Test

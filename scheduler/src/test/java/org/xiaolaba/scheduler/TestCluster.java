@@ -207,6 +207,7 @@ final class TestCluster implements AutoCloseable {
             q.nextRunsShown(),
             q.misfireGrace(),
             q.conflictHorizon(),
+            q.minCronInterval(),
             q.bulletin(),
             Map.copyOf(quietHours)),
         s.http(),

@@ -41,8 +41,7 @@ class MultiNodeProcessTest {
     cluster = NodeCluster.start(dir);
     List<NodeProcess> nodes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      nodes.add(
-          cluster.node(dir.resolve("node" + i), Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "1s")));
+      nodes.add(cluster.node(dir.resolve("node" + i), TestServer.RUNS_EVERY_SECOND));
     }
     NodeProcess first = nodes.get(0);
     NodeProcess second = nodes.get(1);

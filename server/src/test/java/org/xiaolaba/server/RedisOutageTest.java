@@ -175,7 +175,7 @@ class RedisOutageTest {
    */
   private int startNode() throws Exception {
     redis = ExternalRedis.start(dir);
-    server = ExternalRedis.node(dir, redis, Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "1s"));
+    server = ExternalRedis.node(dir, redis, TestServer.RUNS_EVERY_SECOND);
     editor = server.token("editor", "编辑", "320623");
     terminal = server.connect(server.token("terminal", "一号喇叭", VILLAGE));
     terminal.awaitType("subscribed", WAIT);
