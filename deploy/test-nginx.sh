@@ -9,12 +9,13 @@ set -euo pipefail
 DEPLOY="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(dirname "$DEPLOY")"
 JAR="${XIAOLABA_JAR:-$REPO/server/target/xiaolaba-server.jar}"
-TOKEN="nginx-test-admin-$RANDOM$RANDOM"
 START=$SECONDS
 
 fail() { echo "test-nginx: FAILED: $*" >&2; exit 1; }
 [ -f "$JAR" ] || fail "no jar at $JAR (mvn -DskipTests package first)"
 command -v java >/dev/null || fail "java is not on PATH"
+command -v openssl >/dev/null || fail "openssl is not on PATH (the admin token and the TLS certificate)"
+TOKEN="$(openssl rand -base64 36)" # a node refuses an admin token under 32 characters
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi

@@ -30,7 +30,7 @@ import org.xiaolaba.server.http.Json;
  * with the JDK's HTTP and WebSocket clients.
  */
 public final class TestServer implements AutoCloseable {
-  public static final String ADMIN = "test-admin-token-0123456789";
+  public static final String ADMIN = "test-admin-4f9c2e7a1b8d3f6c0e5a9b2d7c4f1e8a";
 
   private final XiaolabaServer server;
   private final HttpClient http =
