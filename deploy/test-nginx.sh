@@ -96,9 +96,11 @@ start_node node1 "$P1"
 redis_port() { sed -n 's/.*Embedded Redis started on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/node1.log" | head -n 1; }
 has_redis() { [ -n "$(redis_port)" ]; }
 wait_for 60 "node 1's embedded Redis" has_redis
-REDIS_URL="redis://127.0.0.1:$(redis_port)"
+# the embedded Redis requires the password node 1 made, kept 0600 in its data directory
+REDIS_PORT="$(redis_port)"
+REDIS_URL="redis://:$(cat "$WORK/node1/redis/password")@127.0.0.1:$REDIS_PORT"
 start_node node2 "$P2" XIAOLABA_REDIS_URL="$REDIS_URL"
-echo "test-nginx: node 1 on $P1 (embedded Redis $REDIS_URL), node 2 on $P2"
+echo "test-nginx: node 1 on $P1 (embedded Redis on port $REDIS_PORT), node 2 on $P2"
 
 # 2. deploy/nginx.conf rendered for this test: the lines marked "render:" and the node list
 mkdir -p "$WORK/nginx/logs"
