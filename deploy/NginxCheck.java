@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
  * </ol>
  *
  * JDK only (java.net.http), no JSON library: the few fields read are picked out with patterns.
+ * With an {@code https://} PROXY_URL everything goes over TLS (WebSockets as {@code wss://}),
+ * trusting the JVM's trust store: the script passes one with its self-signed certificate
+ * ({@code -Djavax.net.ssl.trustStore}).
  */
 public class NginxCheck {
   static final String VILLAGE = "320623100201";

@@ -13,7 +13,7 @@ export const ROOT = path.resolve(here, "..");
 export const SHOTS = path.join(ROOT, "screenshots");
 const JAR = process.env.XIAOLABA_JAR || path.resolve(ROOT, "..", "server", "target", "xiaolaba-server.jar");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-export const ADMIN = "console-test-admin-token-0123456789";
+export const ADMIN = "console-test-admin-8e3b6d1f9a4c7e2b5d0f3a6c";
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -63,7 +63,7 @@ public final class SettingsLoader {
     file.ifPresent(f -> merge(tree, readFile(f)));
     Map<String, String> sources = applyEnvironment(tree, env);
     Settings settings = bind(tree, sources);
-    SettingsValidator.validate(settings);
+    SettingsValidator.validate(settings, sources);
     return settings;
   }
 

@@ -16,7 +16,34 @@ final class SettingsValidator {
   private static final Set<Integer> SAMPLE_RATES =
       Set.of(8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000);
 
+  /**
+   * Placeholders seen in examples and templates, lower case, letters and digits only: a token made
+   * of nothing but these (e.g. {@code Change-Me}, {@code change-me-change-me-...-2024}) is refused.
+   */
+  private static final String PLACEHOLDER_WORDS =
+      "change|me|changeit|replace|secret|password|passwd|pass|admin|administrator|token|your|my"
+          + "|here|xiaolaba|example|sample|default|test|demo|placeholder|todo|fixme|key|api|bearer"
+          + "|bootstrap|insecure|dummy|foo|bar|letmein|qwerty|abc|x";
+
+  private static final java.util.regex.Pattern PLACEHOLDER =
+      java.util.regex.Pattern.compile("(?:" + PLACEHOLDER_WORDS + ")+[0-9]*");
+
+  /** Shortest configured admin token: 32 characters, e.g. {@code openssl rand -base64 36}. */
+  static final int MIN_ADMIN_TOKEN = 32;
+
+  /** Longest: tokens above it are never looked up (TokenStore). */
+  static final int MAX_ADMIN_TOKEN = 256;
+
+  /** Fewer distinct characters than this in a token of 32 or more is no random secret. */
+  private static final int MIN_DISTINCT = 10;
+
   private SettingsValidator() {}
+
+  /** {@link #validate(Settings)}, then the secrets, whose errors name their variable. */
+  static void validate(Settings s, Map<String, String> sources) {
+    validate(s);
+    adminToken(s.admin() == null ? null : s.admin().token(), sources.get("admin.token"));
+  }
 
   static void validate(Settings s) {
     range("port", s.port(), 0, 65535);
@@ -230,6 +257,44 @@ final class SettingsValidator {
       check(path.isEmpty() || path.matches("/\\d{1,2}"), "redis.url", shown, allowed);
     } catch (URISyntaxException e) {
       throw ConfigException.badValue("redis.url", shown, allowed);
+    }
+  }
+
+  /**
+   * A configured admin token must be a real secret: 32 to 256 characters without spaces, not a
+   * placeholder such as {@code change-me} (in any case, padded or repeated) and not a few
+   * characters repeated. Empty: one is generated. The message never shows the value.
+   */
+  static void adminToken(String token, String variable) {
+    if (token == null || token.isEmpty()) return;
+    String key = "config key 'admin.token'" + (variable == null ? "" : " (from " + variable + ")");
+    String allowed =
+        "expected a random secret of "
+            + MIN_ADMIN_TOKEN
+            + " to "
+            + MAX_ADMIN_TOKEN
+            + " characters without spaces, e.g. the output of `openssl rand -base64 36`,"
+            + " or empty to have one generated on the first start (the value is not shown)";
+    if (token.length() < MIN_ADMIN_TOKEN) {
+      throw new ConfigException(
+          key + " is too short (" + token.length() + " characters): " + allowed);
+    }
+    if (token.length() > MAX_ADMIN_TOKEN) {
+      throw new ConfigException(
+          key + " is too long (" + token.length() + " characters): " + allowed);
+    }
+    if (!token.matches("[\\x21-\\x7e]+")) {
+      throw new ConfigException(
+          key + " contains spaces or characters outside printable ASCII: " + allowed);
+    }
+    String letters = token.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "");
+    if (PLACEHOLDER.matcher(letters).matches()) {
+      throw new ConfigException(
+          key + " is a placeholder (like 'change-me' or 'your-token-here'): " + allowed);
+    }
+    if (token.chars().distinct().count() < MIN_DISTINCT) {
+      throw new ConfigException(
+          key + " repeats a few characters (fewer than " + MIN_DISTINCT + " distinct): " + allowed);
     }
   }
 

@@ -28,13 +28,13 @@ class SettingsLoaderEnvironmentTest {
                 "XIAOLABA_PORT", "7070",
                 "XIAOLABA_DATA_DIR", "/var/lib/xiaolaba",
                 "XIAOLABA_REDIS_URL", "redis://app:secret@redis.internal:6380/2",
-                "XIAOLABA_ADMIN_TOKEN", "s3cret-admin"));
+                "XIAOLABA_ADMIN_TOKEN", "s3cret-admin-7Hq2Lx9Vd4Rk8Wm1Tz6Pb3"));
 
     assertThat(s.port()).isEqualTo(7070);
     assertThat(s.dataDir()).isEqualTo(Path.of("/var/lib/xiaolaba"));
     assertThat(s.redis().url()).isEqualTo("redis://app:secret@redis.internal:6380/2");
     assertThat(s.redis().isEmbedded()).isFalse();
-    assertThat(s.admin().token()).isEqualTo("s3cret-admin");
+    assertThat(s.admin().token()).isEqualTo("s3cret-admin-7Hq2Lx9Vd4Rk8Wm1Tz6Pb3");
   }
 
   @Test
@@ -46,7 +46,7 @@ class SettingsLoaderEnvironmentTest {
             port: 9090
             dataDir: /from/file
             admin:
-              token: from-file
+              token: from-file-5Gt8Kw2Qz7Xm4Rv9Lp1Hn6Bc3
             media:
               profiles:
                 loudspeaker:
@@ -59,11 +59,11 @@ class SettingsLoaderEnvironmentTest {
             Optional.of(file),
             Map.of(
                 "XIAOLABA_PORT", "7070",
-                "XIAOLABA_ADMIN_TOKEN", "from-env",
+                "XIAOLABA_ADMIN_TOKEN", "from-env-3Jd7Nq1Wx5Ty9Mk2Rb8Fs4Lg6",
                 "XIAOLABA_MEDIA_PROFILES_LOUDSPEAKER_BITRATE", "32000"));
 
     assertThat(s.port()).isEqualTo(7070);
-    assertThat(s.admin().token()).isEqualTo("from-env");
+    assertThat(s.admin().token()).isEqualTo("from-env-3Jd7Nq1Wx5Ty9Mk2Rb8Fs4Lg6");
     assertThat(s.media().profiles().get("loudspeaker").bitrate()).isEqualTo(32000);
     assertThat(s.dataDir()).isEqualTo(Path.of("/from/file"));
   }

@@ -44,19 +44,8 @@ public final class Main implements Callable<Integer> {
       System.err.println("xiaolaba cannot start: " + e.getMessage());
       return 2;
     }
-    server.generatedAdminToken().ifPresent(Main::printAdminToken);
+    // A generated admin token is in <dataDir>/admin-token (0600); the log says where, not what.
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
     return 0;
-  }
-
-  private static void printAdminToken(String token) {
-    System.out.println();
-    System.out.println("=====================================================================");
-    System.out.println(" Admin token (shown only this once; it is stored hashed):");
-    System.out.println("   " + token);
-    System.out.println(" Use it as 'Authorization: Bearer <token>'. Lost it? Restart with");
-    System.out.println(" XIAOLABA_ADMIN_TOKEN set to a secret of your own.");
-    System.out.println("=====================================================================");
-    System.out.println();
   }
 }

@@ -161,6 +161,7 @@ public final class XiaolabaServer implements AutoCloseable {
 
     TokenStore tokens = new TokenStore(b.redis, clock);
     b.generatedAdminToken = tokens.ensureAdmin(settings.admin().token(), areas.countyCode());
+    AdminTokenFile.settle(settings.dataDir(), b.generatedAdminToken, settings.admin().token());
 
     b.hub = new PushHub(b.redis, areas, b.blocking, clock, b.clips::find, settings.websocket());
     b.hub.start();
@@ -303,7 +304,10 @@ public final class XiaolabaServer implements AutoCloseable {
     return ((InetSocketAddress) serverChannel.localAddress()).getPort();
   }
 
-  /** The admin token generated on this start, if one was (first start without a configured one). */
+  /**
+   * The admin token generated on this start, if one was (first start without a configured one); it
+   * is in {@code <dataDir>/admin-token}.
+   */
   public Optional<String> generatedAdminToken() {
     return generatedAdminToken;
   }

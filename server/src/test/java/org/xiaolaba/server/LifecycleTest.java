@@ -44,15 +44,22 @@ class LifecycleTest {
   @Test
   void changingTheConfiguredAdminTokenRetiresThePreviousOne() {
     try (TestServer first =
-        TestServer.start(dataDir, Map.of("XIAOLABA_ADMIN_TOKEN", "first-admin-secret-000000"))) {
-      assertThat(first.get("/api/v1/clips/x", "first-admin-secret-000000").statusCode())
+        TestServer.start(
+            dataDir, Map.of("XIAOLABA_ADMIN_TOKEN", "first-admin-secret-6b1e9d4a7c2f8e3b5d0a"))) {
+      assertThat(
+              first.get("/api/v1/clips/x", "first-admin-secret-6b1e9d4a7c2f8e3b5d0a").statusCode())
           .isEqualTo(404);
     }
     try (TestServer second =
-        TestServer.start(dataDir, Map.of("XIAOLABA_ADMIN_TOKEN", "second-admin-secret-00000"))) {
-      assertThat(second.get("/api/v1/clips/x", "first-admin-secret-000000").statusCode())
+        TestServer.start(
+            dataDir, Map.of("XIAOLABA_ADMIN_TOKEN", "second-admin-secret-2c7f4a9e1d6b3f8a0e5c"))) {
+      assertThat(
+              second.get("/api/v1/clips/x", "first-admin-secret-6b1e9d4a7c2f8e3b5d0a").statusCode())
           .isEqualTo(401);
-      assertThat(second.get("/api/v1/clips/x", "second-admin-secret-00000").statusCode())
+      assertThat(
+              second
+                  .get("/api/v1/clips/x", "second-admin-secret-2c7f4a9e1d6b3f8a0e5c")
+                  .statusCode())
           .isEqualTo(404);
     }
   }

@@ -37,7 +37,7 @@ public final class TestServer implements AutoCloseable {
   public static final Map<String, String> RUNS_EVERY_SECOND =
       Map.of("XIAOLABA_SCHEDULER_LEAD_TIME", "1s", "XIAOLABA_SCHEDULER_MIN_CRON_INTERVAL", "1s");
 
-  public static final String ADMIN = "test-admin-token-0123456789";
+  public static final String ADMIN = "test-admin-4f9c2e7a1b8d3f6c0e5a9b2d7c4f1e8a";
 
   private final XiaolabaServer server;
   private final HttpClient http =

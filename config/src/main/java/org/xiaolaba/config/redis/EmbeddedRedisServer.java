@@ -20,27 +20,44 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.ConfigException;
+import org.xiaolaba.config.SecretFiles;
 import redis.embedded.core.ExecutableProvider;
 
 /**
  * The real redis-server binary shipped in the {@code embedded-redis} artifact, run as a child
  * process on a free loopback port with AOF persistence under {@code <dataDir>/redis}. A second
  * start on the same directory replays the AOF and finds everything the first one stored.
+ *
+ * <p>It is locked down against other users of the machine: it listens on 127.0.0.1 only (protected
+ * mode on) and requires a password, random, made on the first start and kept in {@code
+ * <dir>/password} (0600) so that later starts, and the clients of other nodes, use the same one.
+ * The password reaches redis-server in {@code <dir>/redis.conf} (0600), never on its command line
+ * (which every local user can read in /proc), and is never logged. The directory itself, with the
+ * AOF, is 0700. Clients get it in {@link #url()}.
  */
 public final class EmbeddedRedisServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedRedisServer.class);
   private static final String PID_FILE = "redis.pid";
+
+  /** The password, kept 0600 in the Redis directory: the same one on every start. */
+  public static final String PASSWORD_FILE = "password";
+
+  /** The config file that gives redis-server its password, rewritten 0600 on every start. */
+  public static final String CONFIG_FILE = "redis.conf";
+
   private static final String READY = "Ready to accept connections";
   private static final Path SETSID = Path.of("/usr/bin/setsid");
 
   private final Process process;
   private final int port;
   private final Path dir;
+  private final String password;
 
-  private EmbeddedRedisServer(Process process, int port, Path dir) {
+  private EmbeddedRedisServer(Process process, int port, Path dir, String password) {
     this.process = process;
     this.port = port;
     this.dir = dir;
+    this.password = password;
   }
 
   /** Starts redis-server persisting into {@code dir}; fails with a message saying what to do. */
@@ -54,12 +71,31 @@ public final class EmbeddedRedisServer implements AutoCloseable {
    */
   public static EmbeddedRedisServer start(
       Path dir, Path binDir, String appendfsync, int fixedPort) {
+    String password;
+    Path config = dir.resolve(CONFIG_FILE);
     try {
-      Files.createDirectories(dir);
+      SecretFiles.ownerOnlyDirectory(dir);
       Files.createDirectories(binDir);
     } catch (IOException e) {
       throw new ConfigException(
           "cannot create the embedded Redis directory " + dir + ": " + e.getMessage(), e);
+    }
+    try {
+      password =
+          SecretFiles.readOrCreate(dir.resolve(PASSWORD_FILE), () -> SecretFiles.randomHex(32));
+      SecretFiles.writeOwnerOnly(
+          config,
+          "# Written by xiaolaba on every start of its embedded Redis; the rest is on the command"
+              + " line.\nrequirepass "
+              + password
+              + "\n");
+    } catch (IOException e) {
+      throw new ConfigException(
+          "cannot write the embedded Redis password into "
+              + dir
+              + " (it must be writable by this user only): "
+              + e.getMessage(),
+          e);
     }
     File binary = binary(binDir);
     stopOrphan(dir);
@@ -68,15 +104,17 @@ public final class EmbeddedRedisServer implements AutoCloseable {
     for (int attempt = 0; attempt < (fixedPort > 0 ? 1 : 5); attempt++) {
       int port = fixedPort > 0 ? fixedPort : freeLoopbackPort();
       try {
-        Process process = launch(binary, port, dir, appendfsync);
+        Process process = launch(binary, config, port, dir, appendfsync);
         Optional<String> failure = awaitReady(process, port);
         if (failure.isEmpty()) {
           log.info(
-              "Embedded Redis started on 127.0.0.1:{}, persisting (AOF, appendfsync {}) into {}",
+              "Embedded Redis started on 127.0.0.1:{}, persisting (AOF, appendfsync {}) into {};"
+                  + " its password is in {} (readable by this user only)",
               port,
               appendfsync,
-              dir.toAbsolutePath());
-          return new EmbeddedRedisServer(process, port, dir);
+              dir.toAbsolutePath(),
+              dir.toAbsolutePath().resolve(PASSWORD_FILE));
+          return new EmbeddedRedisServer(process, port, dir, password);
         }
         last = failure.get();
         process.destroyForcibly();
@@ -111,15 +149,17 @@ public final class EmbeddedRedisServer implements AutoCloseable {
   /**
    * We run the process ourselves rather than through the library's {@code RedisServer}, whose JVM
    * shutdown hook would stop Redis while our own graceful shutdown still needs it. {@code setsid}
-   * keeps a terminal's Ctrl-C from reaching Redis directly: the server stops it last.
+   * keeps a terminal's Ctrl-C from reaching Redis directly: the server stops it last. The config
+   * file (the password) comes first; nothing secret is on the command line.
    */
-  private static Process launch(File binary, int port, Path dir, String appendfsync)
+  private static Process launch(File binary, Path config, int port, Path dir, String appendfsync)
       throws IOException {
     List<String> cmd = new ArrayList<>();
     if (Files.isExecutable(SETSID)) cmd.add(SETSID.toString());
     cmd.addAll(
         List.of(
             binary.getAbsolutePath(),
+            config.toAbsolutePath().toString(),
             "--port",
             Integer.toString(port),
             "--bind",
@@ -236,8 +276,17 @@ public final class EmbeddedRedisServer implements AutoCloseable {
     return port;
   }
 
+  /**
+   * How clients reach it, password included ({@code redis://:PASSWORD@127.0.0.1:PORT}): keep it out
+   * of logs and command lines.
+   */
   public String url() {
-    return "redis://127.0.0.1:" + port;
+    return "redis://:" + password + "@127.0.0.1:" + port;
+  }
+
+  /** The password every client must give (AUTH); kept in {@code <dir>/password}. */
+  public String password() {
+    return password;
   }
 
   public Path dir() {

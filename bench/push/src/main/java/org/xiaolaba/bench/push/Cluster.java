@@ -24,7 +24,7 @@ import redis.embedded.core.ExecutableProvider;
  * all on that Redis. Closing it stops every process it started.
  */
 final class Cluster implements AutoCloseable {
-  static final String ADMIN_TOKEN = "bench-push-admin-token";
+  static final String ADMIN_TOKEN = "bench-push-admin-9a2d5f8b1e4c7a0d3f6b9e2c";
   private static final Pattern FFMPEG = Pattern.compile("Using ffmpeg (\\S+) \\(");
 
   private final Path work;

@@ -45,7 +45,7 @@ import java.util.stream.Stream;
  * s, with a Markdown report and a verdict at the end. See bench/soak/run.sh and docs/BENCHMARKS.md.
  */
 public final class SoakBench {
-  static final String ADMIN_TOKEN = "bench-soak-admin-token";
+  static final String ADMIN_TOKEN = "bench-soak-admin-5e8b1d4f7a0c3e6b9d2f5a8c";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern HEAP = Pattern.compile("heap\\s+total (\\d+)K, used (\\d+)K");
   private static final Path JCMD = Path.of(System.getProperty("java.home"), "bin", "jcmd");
