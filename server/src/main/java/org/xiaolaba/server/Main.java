@@ -37,15 +37,32 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() {
     XiaolabaServer server;
+    Settings settings;
     try {
-      Settings settings = new SettingsLoader().load(Optional.ofNullable(config), System.getenv());
+      settings = new SettingsLoader().load(Optional.ofNullable(config), System.getenv());
       server = XiaolabaServer.start(settings);
     } catch (ConfigException e) {
       System.err.println("xiaolaba cannot start: " + e.getMessage());
       return 2;
     }
-    // A generated admin token is in <dataDir>/admin-token (0600); the log says where, not what.
+    server.generatedAdminToken().ifPresent(t -> printAdminToken(t, settings));
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
     return 0;
+  }
+
+  /**
+   * Shows a token generated on the first start once, on the console and never through the logger:
+   * log files and log shippers do not get it. It is kept in {@code <dataDir>/admin-token} (0600).
+   */
+  private static void printAdminToken(String token, Settings settings) {
+    System.out.println();
+    System.out.println("=====================================================================");
+    System.out.println(" Admin token (shown only this once; also kept, readable by this user");
+    System.out.println(" only, in " + AdminTokenFile.path(settings.dataDir()) + "):");
+    System.out.println("   " + token);
+    System.out.println(" Use it as 'Authorization: Bearer <token>'. Set XIAOLABA_ADMIN_TOKEN");
+    System.out.println(" to a secret of your own to replace it.");
+    System.out.println("=====================================================================");
+    System.out.println();
   }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The admin token generated on a first start goes to {@code <dataDir>/admin-token}, readable by the
- * owner only; the log says where it is, never what it is.
+ * owner only; it is shown once on the console, and the log says where it is, never what it is.
  */
 class AdminTokenFileTest {
   @TempDir Path dataDir;
@@ -48,7 +48,8 @@ class AdminTokenFileTest {
   }
 
   @Test
-  void aNodeProcessLogsWhereTheTokenIsButNeitherItNorTheRedisPassword() throws Exception {
+  void aNodeProcessShowsTheTokenOnceAndLogsWhereItIsButNeitherItNorTheRedisPassword()
+      throws Exception {
     Path nodeDir = dataDir.resolve("node");
     // no admin token and no Redis URL: a generated token and the embedded, password-locked Redis
     try (NodeProcess node =
@@ -67,10 +68,10 @@ class AdminTokenFileTest {
 
       String redisPassword = Files.readString(nodeDir.resolve("redis").resolve("password")).strip();
       String log = Files.readString(nodeDir.resolve("node.log"));
-      assertThat(log)
-          .contains("written to " + file.toAbsolutePath())
-          .doesNotContain(token)
-          .doesNotContain(redisPassword);
+      assertThat(log).contains("written to " + file.toAbsolutePath()).doesNotContain(redisPassword);
+      // Shown once on the console, in the banner, and in no line of the logger's.
+      List<String> showing = log.lines().filter(l -> l.contains(token)).toList();
+      assertThat(showing).containsExactly("   " + token);
     }
   }
 }
