@@ -20,7 +20,7 @@
 })(typeof globalThis !== "undefined" ? globalThis : this, function () {
   "use strict";
 
-  var EVENTS = ["open", "subscribed", "push", "message", "error", "close"];
+  var EVENTS = ["open", "authed", "subscribed", "push", "message", "error", "close"];
 
   /** Orders stream offsets ("millis-sequence"). */
   function compareOffsets(a, b) {
@@ -54,7 +54,7 @@
   function XiaolabaClient(options) {
     options = options || {};
     this.url = options.url || defaultUrl();
-    if (options.token) this.url += (this.url.indexOf("?") < 0 ? "?" : "&") + "token=" + encodeURIComponent(options.token);
+    this.token = options.token || null; // sent in the first frame of every connection, never in the URL
     this.channels = (options.channels || []).slice();
     this.storage = options.storage || defaultStorage();
     this.storageKey = options.storageKey || "xiaolaba.offsets";
@@ -78,7 +78,7 @@
     EVENTS.forEach(function (e) { self._handlers[e] = []; });
   }
 
-  /** Adds a handler: open, subscribed, push, message, error (server errors), close. */
+  /** Adds a handler: open, authed (the token was accepted), subscribed, push, message, error (server errors), close. */
   XiaolabaClient.prototype.on = function (event, fn) {
     if (!this._handlers[event]) throw new Error("XiaolabaClient: unknown event '" + event + "'; expected " + EVENTS.join(", "));
     this._handlers[event].push(fn);
@@ -200,6 +200,8 @@
       clearInterval(self._pingTimer);
       self._pingTimer = setInterval(function () { self._checkLiveness(ws); }, Math.min(self.pingIntervalMs, 5000));
       self._lastPing = Date.now();
+      // The token first: the server takes frames after it in order once the token is checked.
+      if (self.token) self._send({ op: "auth", token: self.token });
       self._emit("open", { url: self.url });
       if (self.channels.length) self._subscribe(self.channels);
     };
@@ -217,7 +219,9 @@
   };
 
   XiaolabaClient.prototype._dispatch = function (msg) {
-    if (msg.type === "subscribed") {
+    if (msg.type === "authed") {
+      this._emit("authed", msg);
+    } else if (msg.type === "subscribed") {
       var known = this.offsets()[msg.channel];
       if (!msg.recovered) this._saveOffset(msg.channel, msg.offset); // refetch, then go on from here
       else if (!known && msg.offset) this._saveOffset(msg.channel, msg.offset);

@@ -137,8 +137,12 @@ export function listClips({ limit = 20, cursor, status } = {}) {
  */
 export function followClip(id, onClip) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token())}`);
-  ws.onopen = () => ws.send(JSON.stringify({ op: "subscribe", channels: [`clip:${id}`] }));
+  const ws = new WebSocket(`${scheme}//${location.host}/ws`);
+  ws.onopen = () => {
+    // The token goes in the first frame, never in the URL; the subscribe is taken after it.
+    ws.send(JSON.stringify({ op: "auth", token: token() }));
+    ws.send(JSON.stringify({ op: "subscribe", channels: [`clip:${id}`] }));
+  };
   ws.onmessage = (e) => {
     const msg = JSON.parse(e.data);
     if (msg.type !== "clip") return;

@@ -142,7 +142,13 @@ public record Settings(
   public record Throttle(
       int authFailuresPerMinute, int uploadsPerMinute, int pushesPerMinute, boolean exemptAdmins) {}
 
+  /**
+   * WebSocket connections. {@code allowTokenInUrl}: whether {@code /ws?token=} still authenticates
+   * (old terminals); off, a token must come in the first frame ({@code {"op": "auth"}}) and a URL
+   * with one is refused with 400.
+   */
   public record WebSocket(
+      boolean allowTokenInUrl,
       ByteSize maxFrameSize,
       Duration pingInterval,
       Duration idleTimeout,

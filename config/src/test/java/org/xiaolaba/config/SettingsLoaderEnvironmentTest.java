@@ -171,4 +171,17 @@ class SettingsLoaderEnvironmentTest {
     assertThat(s.http().throttle().exemptAdmins()).isFalse();
     assertThat(s.http().throttle().authFailuresPerMinute()).isEqualTo(10);
   }
+
+  @Test
+  void tokensInWebSocketUrlsAreTurnedBackOnOnlyByTrue() {
+    assertThat(withEnv(Map.of()).websocket().allowTokenInUrl()).isFalse();
+    String var = SettingsLoader.envName("websocket.allowTokenInUrl");
+    assertThat(var).isEqualTo("XIAOLABA_WEBSOCKET_ALLOW_TOKEN_IN_URL");
+    assertThat(withEnv(Map.of(var, "true")).websocket().allowTokenInUrl()).isTrue();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> withEnv(Map.of(var, "yes")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("websocket.allowTokenInUrl")
+        .hasMessageContaining(var)
+        .hasMessageContaining("expected true or false");
+  }
 }

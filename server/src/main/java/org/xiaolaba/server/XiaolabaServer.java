@@ -49,6 +49,7 @@ import org.xiaolaba.server.http.HttpServerInitializer;
 import org.xiaolaba.server.http.HttpServices;
 import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
+import org.xiaolaba.server.http.TokenCheck;
 import org.xiaolaba.server.push.PushHub;
 import org.xiaolaba.server.push.TerminalDispatcher;
 import org.xiaolaba.server.push.TerminalPresence;
@@ -213,11 +214,11 @@ public final class XiaolabaServer implements AutoCloseable {
     new org.xiaolaba.server.api.ClientSupportApi(clock).register(router);
     new org.xiaolaba.server.api.ConsoleApi().register(router);
 
-    b.revocations =
-        new RevokedTokenSockets(
-            b.redis, tokens, new WebSocketEndpoint(settings.websocket(), b.hub, presence));
+    b.revocations = new RevokedTokenSockets(b.redis, tokens);
     b.revocations.start();
     b.routes = router.routes();
+    ClientThrottle throttle = new ClientThrottle(settings.http().throttle(), clock);
+    TokenCheck tokenCheck = new TokenCheck(tokens::lookup, b.blocking, throttle);
     HttpServices services =
         new HttpServices(
             settings,
@@ -225,9 +226,11 @@ public final class XiaolabaServer implements AutoCloseable {
             tokens,
             b.blocking,
             b.clips.incomingDir(),
-            b.revocations,
+            new WebSocketEndpoint(
+                settings.websocket(), b.hub, presence, tokenCheck, b.revocations::track),
             new HttpMetrics(metrics),
-            new ClientThrottle(settings.http().throttle(), clock));
+            throttle,
+            tokenCheck);
     Transport transport = Transport.choose(settings.http().transport());
     b.boss =
         new MultiThreadIoEventLoopGroup(

@@ -227,14 +227,26 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
-  /** Opens a WebSocket and records every text message it receives. */
+  /**
+   * Opens a WebSocket and records every text message it receives. With a token, it sends the auth
+   * frame first and waits up to 20 s for {@code authed} (taken from {@link WsRecorder#messages};
+   * what follows it stays there); fails if the server closes instead.
+   */
   public WsRecorder connect(String token) {
+    WsRecorder rec = open("/ws");
+    if (token == null) return rec;
+    rec.send(Map.of("op", "auth", "token", token));
+    rec.awaitAuthed(Duration.ofSeconds(20));
+    return rec;
+  }
+
+  /** Opens a WebSocket on {@code pathAndQuery} (such as {@code /ws}) and sends nothing. */
+  public WsRecorder open(String pathAndQuery) {
     WsRecorder rec = new WsRecorder();
-    String q = token == null ? "" : "?token=" + token;
     rec.socket =
         http.newWebSocketBuilder()
             .connectTimeout(Duration.ofSeconds(5))
-            .buildAsync(URI.create("ws://127.0.0.1:" + port() + "/ws" + q), rec)
+            .buildAsync(URI.create("ws://127.0.0.1:" + port() + pathAndQuery), rec)
             .join();
     return rec;
   }
@@ -302,6 +314,10 @@ public final class TestServer implements AutoCloseable {
   public static final class WsRecorder implements WebSocket.Listener {
     public final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
     public final CompletableFuture<Integer> closed = new CompletableFuture<>();
+
+    /** The reason of the server's close frame, once {@link #closed} completed with a code. */
+    public volatile String closeReason;
+
     private final StringBuilder partial = new StringBuilder();
     WebSocket socket;
 
@@ -318,6 +334,7 @@ public final class TestServer implements AutoCloseable {
 
     @Override
     public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+      closeReason = reason;
       closed.complete(statusCode);
       return null;
     }
@@ -345,6 +362,33 @@ public final class TestServer implements AutoCloseable {
         if (m == null) throw new AssertionError("no matching WebSocket message within " + timeout);
         if (wanted.test(m)) return m;
       }
+    }
+
+    /**
+     * Waits for {@code authed} as the first message; fails at once, naming the close code, if the
+     * server closes the connection first.
+     */
+    public JsonNode awaitAuthed(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      try {
+        while (System.nanoTime() < deadline) {
+          JsonNode m = messages.poll(50, TimeUnit.MILLISECONDS);
+          if (m != null) {
+            if (!"authed".equals(m.path("type").asText())) {
+              throw new AssertionError("expected authed first, got " + m);
+            }
+            return m;
+          }
+          if (closed.isDone()) {
+            throw new AssertionError(
+                "the server closed instead of authed: " + closed.join() + " " + closeReason);
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      throw new AssertionError("no authed within " + timeout);
     }
 
     public JsonNode awaitType(String type, Duration timeout) throws InterruptedException {

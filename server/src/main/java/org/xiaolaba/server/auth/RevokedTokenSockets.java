@@ -2,8 +2,6 @@ package org.xiaolaba.server.auth;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import java.time.Duration;
 import java.util.List;
@@ -14,27 +12,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.config.redis.RedisSubscription;
-import org.xiaolaba.server.http.WebSocketUpgrade;
 
 /**
- * Closes the open WebSockets of a token once it is revoked, on every node: wraps the WebSocket
- * endpoint to remember which token each connection came with, and listens for the ids that {@link
- * TokenStore#revoke} announces. After a lost Redis subscription it checks every token it holds
- * sockets for, so a revocation announced meanwhile is not missed.
+ * Closes the open WebSockets of a token once it is revoked, on every node: the WebSocket endpoint
+ * tells it which token each connection authenticated with ({@link #track}), and it listens for the
+ * ids that {@link TokenStore#revoke} announces. After a lost Redis subscription it checks every
+ * token it holds sockets for, so a revocation announced meanwhile is not missed.
  */
-public final class RevokedTokenSockets implements WebSocketUpgrade, AutoCloseable {
+public final class RevokedTokenSockets implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RevokedTokenSockets.class);
 
   /** Policy violation: the client should not reconnect with the same token. */
   static final int CLOSE_CODE = 1008;
 
-  private final WebSocketUpgrade endpoint;
   private final TokenStore tokens;
   private final Map<String, Set<Channel>> byToken = new ConcurrentHashMap<>();
   private final RedisSubscription subscription;
 
-  public RevokedTokenSockets(RedisHandle redis, TokenStore tokens, WebSocketUpgrade endpoint) {
-    this.endpoint = endpoint;
+  public RevokedTokenSockets(RedisHandle redis, TokenStore tokens) {
     this.tokens = tokens;
     this.subscription =
         new RedisSubscription(
@@ -50,19 +45,13 @@ public final class RevokedTokenSockets implements WebSocketUpgrade, AutoCloseabl
     }
   }
 
-  @Override
-  public String admit(Channel channel) {
-    return endpoint.admit(channel);
-  }
-
-  @Override
-  public void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, Principal principal) {
-    if (principal != null) {
-      Channel ch = ctx.channel();
-      byToken.computeIfAbsent(principal.id(), k -> ConcurrentHashMap.newKeySet()).add(ch);
-      ch.closeFuture().addListener(f -> forget(principal.id(), ch));
-    }
-    endpoint.upgrade(ctx, request, principal);
+  /**
+   * Follows a WebSocket that authenticated with this principal's token (by its first frame, or its
+   * URL where allowed) until it closes: a revocation of the token closes it.
+   */
+  public void track(Channel ch, Principal principal) {
+    byToken.computeIfAbsent(principal.id(), k -> ConcurrentHashMap.newKeySet()).add(ch);
+    ch.closeFuture().addListener(f -> forget(principal.id(), ch));
   }
 
   /** Open WebSockets of this node that came with a token. */

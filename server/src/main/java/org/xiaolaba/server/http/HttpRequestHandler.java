@@ -25,7 +25,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +53,12 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     HANDLING,
     UPGRADING
   }
+
+  /** Why {@code /ws?token=} is refused unless {@code websocket.allowTokenInUrl}. */
+  static final String TOKEN_IN_URL =
+      "a token in the URL is refused (URLs end up in logs and histories): connect to /ws without"
+          + " it and send {\"op\": \"auth\", \"token\": \"...\"} as the first frame"
+          + " (websocket.allowTokenInUrl keeps ?token= for old terminals)";
 
   private final HttpServices services;
   private final HttpTimeouts timeouts;
@@ -238,40 +243,28 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     };
   }
 
-  /** Looks the token up on a blocking worker, then continues on the event loop. */
+  /**
+   * Looks the token up on a blocking worker ({@link TokenCheck}: an unknown one counts towards the
+   * address's throttle), then continues on the event loop.
+   */
   private void authorize(
       ChannelHandlerContext ctx, String token, java.util.function.Consumer<Principal> then) {
     state = State.AUTHORIZING;
     ctx.channel().config().setAutoRead(false);
-    try {
-      services
-          .blocking()
-          .execute(
-              () -> {
-                Principal p;
-                try {
-                  p = services.tokens().lookup(token).orElse(null);
-                  if (p == null) {
-                    services
-                        .throttle()
-                        .record(ClientThrottle.Kind.AUTH_FAILURE, remoteAddress(ctx));
-                  }
-                } catch (RuntimeException e) {
-                  // Redis down, say: answer (503) and close, as the body was left unread.
-                  ctx.executor().execute(() -> failBeforeBody(ctx, e));
-                  return;
-                }
-                ctx.executor()
-                    .execute(
-                        () -> {
-                          if (!ctx.channel().isActive()) return;
-                          ctx.channel().config().setAutoRead(true);
-                          then.accept(p);
-                        });
-              });
-    } catch (RejectedExecutionException e) {
-      failBeforeBody(ctx, e);
-    }
+    services
+        .tokenCheck()
+        .check(
+            ctx.channel(),
+            token,
+            (p, error) -> {
+              if (error != null) {
+                // Redis down, say: answer (503) and close, as the body was left unread.
+                failBeforeBody(ctx, error);
+                return;
+              }
+              ctx.channel().config().setAutoRead(true);
+              then.accept(p);
+            });
   }
 
   /**
@@ -626,6 +619,11 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
           false);
       return;
     }
+    List<String> token = uri.parameters().get("token");
+    if (token != null && !services.settings().websocket().allowTokenInUrl()) {
+      reject(ctx, HttpResponseStatus.BAD_REQUEST, TOKEN_IN_URL, false);
+      return;
+    }
     String refused = services.webSocket().admit(ctx.channel());
     if (refused != null) {
       reject(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, refused, true);
@@ -639,7 +637,6 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
             Unpooled.EMPTY_BUFFER,
             req.headers().copy(),
             io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
-    List<String> token = uri.parameters().get("token");
     if (token == null || token.isEmpty() || token.get(0).isBlank()) {
       upgrade(ctx, full, null);
       return;
@@ -682,9 +679,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private static String remoteAddress(ChannelHandlerContext ctx) {
-    return ctx.channel().remoteAddress() instanceof InetSocketAddress a
-        ? a.getAddress().getHostAddress()
-        : "?";
+    return TokenCheck.address(ctx.channel());
   }
 
   @Override

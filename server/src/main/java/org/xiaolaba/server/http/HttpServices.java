@@ -6,8 +6,8 @@ import org.xiaolaba.config.Settings;
 import org.xiaolaba.server.auth.TokenStore;
 
 /**
- * What every HTTP connection shares: the limits, the route table, auth, the per-address throttle
- * and the blocking workers.
+ * What every HTTP connection shares: the limits, the route table, auth (token lookups through
+ * {@link TokenCheck}), the per-address throttle and the blocking workers.
  */
 public record HttpServices(
     Settings settings,
@@ -17,4 +17,5 @@ public record HttpServices(
     Path incomingDir,
     WebSocketUpgrade webSocket,
     HttpMetrics metrics,
-    ClientThrottle throttle) {}
+    ClientThrottle throttle,
+    TokenCheck tokenCheck) {}

@@ -59,6 +59,16 @@ final class Frames {
     return write(m);
   }
 
+  /** The answer to an accepted {@code auth} frame: who the connection is now. */
+  static String authed(org.xiaolaba.server.auth.Principal p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", "authed");
+    m.put("id", p.id());
+    m.put("role", p.role().json());
+    m.put("areas", p.areas());
+    return write(m);
+  }
+
   static String error(String code, String message) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("type", "error");

@@ -14,17 +14,21 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.Settings;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.http.HttpServerInitializer;
+import org.xiaolaba.server.http.TokenCheck;
 import org.xiaolaba.server.http.WebSocketUpgrade;
 
 /**
  * Turns an HTTP connection on {@code /ws} into a WebSocket session: handshake, frame limits
- * (oversized frames close with 1009), heartbeats, and the outbound bound that cuts slow clients.
+ * (oversized frames close with 1009), the first-frame auth ({@link WebSocketAuth}), heartbeats, and
+ * the outbound bound that cuts slow clients.
  */
 public final class WebSocketEndpoint implements WebSocketUpgrade {
   private static final Logger log = LoggerFactory.getLogger(WebSocketEndpoint.class);
@@ -34,11 +38,29 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
   private final TerminalPresence presence;
   private final WebSocketDecoderConfig decoderConfig;
   private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
+  private final TokenCheck tokens;
+  private final BiConsumer<Channel, Principal> authenticated;
 
-  public WebSocketEndpoint(Settings.WebSocket cfg, PushHub hub, TerminalPresence presence) {
+  /** Token ids warned about for coming in the URL, once each per node (bounded). */
+  private final Set<String> warnedUrlTokens = ConcurrentHashMap.newKeySet();
+
+  static final int MAX_WARNED = 10_000;
+
+  /**
+   * {@code tokens} checks the token of an auth frame; {@code authenticated} is told of every
+   * connection that authenticated, by its first frame or its URL (revocations close it).
+   */
+  public WebSocketEndpoint(
+      Settings.WebSocket cfg,
+      PushHub hub,
+      TerminalPresence presence,
+      TokenCheck tokens,
+      BiConsumer<Channel, Principal> authenticated) {
     this.cfg = cfg;
     this.hub = hub;
     this.presence = presence;
+    this.tokens = tokens;
+    this.authenticated = authenticated;
     this.decoderConfig =
         WebSocketDecoderConfig.newBuilder()
             .maxFramePayloadLength(cfg.maxFrameSize().intBytes())
@@ -77,8 +99,16 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
     return null;
   }
 
+  /**
+   * {@code principal}: the token of {@code ?token=} (only when {@code websocket.allowTokenInUrl});
+   * null for a connection that may still send an auth frame first.
+   */
   @Override
   public void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, Principal principal) {
+    if (principal != null) {
+      authenticated.accept(ctx.channel(), principal);
+      warnTokenInUrl(principal);
+    }
     try {
       String location = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + PATH;
       WebSocketServerHandshaker handshaker =
@@ -110,8 +140,13 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
                     "ws-utf8",
                     "ws-aggregator",
                     new WebSocketFrameAggregator(cfg.maxFrameSize().intBytes()));
+                String before = "ws-aggregator";
+                if (principal == null) {
+                  p.addAfter(before, "ws-auth", new WebSocketAuth(tokens, authenticated));
+                  before = "ws-auth";
+                }
                 p.addAfter(
-                    "ws-aggregator",
+                    before,
                     "ws-session",
                     new WebSocketSession(
                         hub, principal, presence, cfg.maxSubscriptions(), cfg.idleTimeout()));
@@ -121,5 +156,19 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
     } finally {
       request.release();
     }
+  }
+
+  /**
+   * Says, once per token id on this node, that a token came in a URL (where proxies and logs keep
+   * it); never the token itself.
+   */
+  private void warnTokenInUrl(Principal p) {
+    if (warnedUrlTokens.size() >= MAX_WARNED || !warnedUrlTokens.add(p.id())) return;
+    log.warn(
+        "Token {} ({} '{}') authenticated a WebSocket with ?token= in the URL; move it to the auth"
+            + " frame, then turn websocket.allowTokenInUrl off",
+        p.id(),
+        p.role().json(),
+        p.name());
   }
 }

@@ -1,6 +1,5 @@
 package org.xiaolaba.server.push;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -18,12 +17,10 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
-import org.xiaolaba.server.http.Json;
 
 /**
  * One WebSocket connection: a resident's app, a console, or a loudspeaker terminal. All of its
@@ -40,19 +37,17 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   /** How long a close frame may wait behind a full queue, at most. */
   static final java.time.Duration MAX_CLOSE_GRACE = java.time.Duration.ofSeconds(10);
 
-  /** The application ping as /client.js sends it, and its answer. */
-  private static final String PING = "{\"op\":\"ping\"}";
-
-  private static final String PONG = Frames.write(Map.of("type", "pong"));
-
-  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}:\\d{1,15}");
-
   private final PushHub hub;
-  private final Principal principal;
   private final TerminalPresence presence;
-  private final int maxSubscriptions;
   private final long closeGraceMillis;
   private final ChannelTable channels = new ChannelTable();
+  private final ClientMessages messages;
+
+  /**
+   * Who this connection is: null for a resident; set once, when it authenticates (its first frame,
+   * {@link WebSocketAuth}) or at the handshake (a token in the URL, when allowed).
+   */
+  private volatile Principal principal;
 
   /** Channels whose history is being replayed; null when none (most of the time). */
   private Map<String, ReplayState> replaying;
@@ -82,7 +77,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     this.hub = hub;
     this.principal = principal;
     this.presence = presence;
-    this.maxSubscriptions = maxSubscriptions;
+    this.messages = new ClientMessages(this, hub, presence, channels, maxSubscriptions);
     this.closeGraceMillis = Math.min(idleTimeout.toMillis(), MAX_CLOSE_GRACE.toMillis());
   }
 
@@ -124,17 +119,35 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     channel = ctx.channel();
     lastRead = lastPing = System.nanoTime();
     hub.register(this);
-    if (isTerminal()) {
-      presence.connected(principal, connectionId());
-      for (String area : principal.areas()) {
-        channels.add("area:" + area);
-        hub.subscribe(this, "area:" + area, null, null);
-      }
-      String own = PushHub.TERMINAL_PREFIX + principal.id();
-      channels.add(own);
-      hub.subscribe(this, own, null, null);
-      hub.sendUpcoming(this);
+    if (isTerminal()) startTerminal();
+  }
+
+  /**
+   * The connection's first frame authenticated it: answered {@code authed}, then a terminal is
+   * subscribed and sent its plays of the day, before any frame it sent after the auth frame.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!(evt instanceof WebSocketAuth.Authenticated a)) {
+      ctx.fireUserEventTriggered(evt);
+      return;
     }
+    principal = a.principal();
+    send(Frames.authed(principal));
+    if (isTerminal()) startTerminal();
+  }
+
+  /** A terminal is subscribed to its areas and its own channel, and sent its plays of the day. */
+  private void startTerminal() {
+    presence.connected(principal, connectionId());
+    for (String area : principal.areas()) {
+      channels.add("area:" + area);
+      hub.subscribe(this, "area:" + area, null, null);
+    }
+    String own = PushHub.TERMINAL_PREFIX + principal.id();
+    channels.add(own);
+    hub.subscribe(this, own, null, null);
+    hub.sendUpcoming(this);
   }
 
   @Override
@@ -152,7 +165,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
     lastRead = System.nanoTime();
     if (frame instanceof TextWebSocketFrame text) {
-      onText(text.text());
+      messages.onText(text.text());
     } else if (frame instanceof PingWebSocketFrame) {
       ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
     } else if (frame instanceof CloseWebSocketFrame) {
@@ -164,109 +177,8 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     // Pong frames only prove the client is alive, which lastRead now says.
   }
 
-  private void onText(String text) {
-    if (PING.equals(text)) {
-      // What every app sends every 25 s: answered without parsing or building JSON.
-      send(PONG);
-      return;
-    }
-    JsonNode msg;
-    try {
-      msg = Json.MAPPER.readTree(text);
-    } catch (Exception e) {
-      error("bad-json", "the message is not valid JSON");
-      return;
-    }
-    if (msg == null || !msg.isObject()) {
-      error("bad-message", "a message must be a JSON object with an 'op'");
-      return;
-    }
-    String op = msg.path("op").asText("");
-    switch (op) {
-      case "subscribe" -> onSubscribe(msg);
-      case "ack" -> onAck(msg);
-      case "status" -> onStatus(msg);
-      case "ping" -> send(Frames.write(Map.of("type", "pong")));
-      default ->
-          error("unknown-op", "unknown op '" + op + "'; expected subscribe, ack, status or ping");
-    }
-  }
-
-  private void onSubscribe(JsonNode msg) {
-    JsonNode list = msg.get("channels");
-    if (list == null || !list.isArray() || list.isEmpty()) {
-      error(
-          "bad-subscribe",
-          "subscribe needs 'channels': a non-empty list such as [\"area:320623\"]");
-      return;
-    }
-    JsonNode since = msg.path("since");
-    for (JsonNode c : list) {
-      String ch = c.asText(null);
-      String refusal = hub.refusal(ch, this);
-      if (refusal != null) {
-        error("bad-channel", refusal);
-        continue;
-      }
-      if (!channels.contains(ch) && channels.size() >= maxSubscriptions) {
-        error("too-many-subscriptions", "at most " + maxSubscriptions + " channels per connection");
-        continue;
-      }
-      if (ch.startsWith(PushHub.CLIP_PREFIX)) {
-        channels.add(ch);
-        hub.watchClip(this, ch);
-        continue;
-      }
-      String from =
-          since.path(ch).isMissingNode() || since.path(ch).isNull()
-              ? null
-              : since.path(ch).asText();
-      if (from != null) {
-        try {
-          StreamOffset.parse(from);
-        } catch (IllegalArgumentException e) {
-          error("bad-offset", "since for " + ch + ": " + e.getMessage());
-          continue;
-        }
-      }
-      JsonNode epoch = msg.path("epochs").path(ch);
-      channels.add(ch);
-      hub.subscribe(this, ch, from, epoch.isTextual() ? epoch.asText() : null);
-    }
-  }
-
-  private void onAck(JsonNode msg) {
-    String ch = msg.path("channel").asText("");
-    String offset = msg.path("offset").asText("");
-    if (!channels.contains(ch)) {
-      error("bad-ack", "ack for channel '" + ch + "', which this connection is not subscribed to");
-      return;
-    }
-    try {
-      StreamOffset.parse(offset);
-    } catch (IllegalArgumentException e) {
-      error("bad-ack", e.getMessage());
-      return;
-    }
-    hub.acknowledge(ch, offset);
-  }
-
-  private void onStatus(JsonNode msg) {
-    if (!isTerminal()) {
-      error("not-a-terminal", "only terminals report status");
-      return;
-    }
-    presence.status(principal, msg);
-    String runId = msg.path("runId").asText(null);
-    if (runId == null || !"playing".equals(msg.path("state").asText())) return;
-    if (!RUN_ID.matcher(runId).matches()) {
-      error("bad-status", "runId must be a run id from a play frame (programId:epochMillis)");
-      return;
-    }
-    hub.confirmPlaying(this, runId);
-  }
-
-  private void error(String code, String message) {
+  /** Answers a message the server cannot use; after {@link #MAX_ERRORS} the connection closes. */
+  void error(String code, String message) {
     errors++;
     send(Frames.error(code, message));
     if (errors >= MAX_ERRORS) {

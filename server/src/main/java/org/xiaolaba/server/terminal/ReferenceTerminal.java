@@ -133,7 +133,9 @@ public final class ReferenceTerminal implements AutoCloseable {
     this.fetcher =
         new AudioFetcher(http, config.dataDir().resolve("audio"), control, Duration.ofSeconds(30));
     this.clockProbe = new ClockOffsetProbe(http, config.httpBase(), clock);
-    this.link = new TerminalLink(http, config.webSocketUri(), control, reconnect, new LinkEvents());
+    this.link =
+        new TerminalLink(
+            http, config.webSocketUri(), config.authFrame(), control, reconnect, new LinkEvents());
   }
 
   /** Starts playing from the local schedule at once, and connects to the server. */
@@ -266,6 +268,8 @@ public final class ReferenceTerminal implements AutoCloseable {
     }
     if (!fresh) return; // already handled before a reconnect
     switch (type) {
+      case "authed" ->
+          log.info("Authenticated as {} for {}", frame.path("role").asText(), frame.get("areas"));
       case "subscribed" -> onSubscribed(frame, channel, offset);
       case "play" -> onPlay(frame);
       case "stop" -> onStop(frame);

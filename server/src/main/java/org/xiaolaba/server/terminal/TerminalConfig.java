@@ -1,10 +1,12 @@
 package org.xiaolaba.server.terminal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
+import org.xiaolaba.server.http.Json;
 
 /**
  * Where a reference terminal connects and keeps its data. {@code server} is the server's address,
@@ -34,7 +36,10 @@ public record TerminalConfig(URI server, String token, Path dataDir, int volume)
     }
   }
 
-  /** The WebSocket URL with the token: {@code ws://HOST:PORT/ws?token=...}. */
+  /**
+   * The WebSocket URL, {@code ws://HOST:PORT/ws}: without the token, which goes in the first frame
+   * ({@link #authFrame}), never in a URL.
+   */
   URI webSocketUri() {
     String scheme =
         server.getScheme().equals("https") || server.getScheme().equals("wss") ? "wss" : "ws";
@@ -42,13 +47,25 @@ public record TerminalConfig(URI server, String token, Path dataDir, int volume)
         server.getPath() == null || server.getPath().isEmpty() || server.getPath().equals("/")
             ? "/ws"
             : server.getPath();
-    return URI.create(
-        scheme
-            + "://"
-            + server.getRawAuthority()
-            + path
-            + "?token="
-            + URLEncoder.encode(token, StandardCharsets.UTF_8));
+    return URI.create(scheme + "://" + server.getRawAuthority() + path);
+  }
+
+  /** The first frame on every connection: {@code {"op": "auth", "token": "..."}}. */
+  String authFrame() {
+    Map<String, String> frame = new LinkedHashMap<>();
+    frame.put("op", "auth");
+    frame.put("token", token);
+    try {
+      return Json.MAPPER.writeValueAsString(frame);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Never the token: configurations end up in logs. */
+  @Override
+  public String toString() {
+    return "TerminalConfig[server=" + server + ", dataDir=" + dataDir + ", volume=" + volume + "]";
   }
 
   /** The server's HTTP origin, against which {@code /media/...} URLs resolve. */

@@ -45,6 +45,10 @@ final class TerminalLink implements AutoCloseable {
 
   private final HttpClient http;
   private final URI uri;
+
+  /** Sent first on every connection, before anything the terminal queues: its auth frame. */
+  private final String hello;
+
   private final String where;
   private final ScheduledExecutorService timer;
   private final ReconnectPolicy policy;
@@ -62,11 +66,13 @@ final class TerminalLink implements AutoCloseable {
   TerminalLink(
       HttpClient http,
       URI uri,
+      String hello,
       ScheduledExecutorService timer,
       ReconnectPolicy policy,
       Listener listener) {
     this.http = http;
     this.uri = uri;
+    this.hello = hello;
     this.where = uri.getScheme() + "://" + uri.getAuthority() + uri.getPath();
     this.timer = timer;
     this.policy = policy;
@@ -116,6 +122,7 @@ final class TerminalLink implements AutoCloseable {
     lastInbound = System.nanoTime();
     lastPing = lastInbound;
     log.info("Connected to {}", where);
+    send(hello); // the token, before anything else on this connection (reconnects too)
     listener.onConnected();
   }
 
@@ -281,7 +288,8 @@ final class TerminalLink implements AutoCloseable {
 
     @Override
     public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
-      disconnected(gen, "closed by the server: " + code + (reason.isEmpty() ? "" : " " + reason));
+      String why = "closed by the server: " + code + (reason.isEmpty() ? "" : " " + reason);
+      disconnected(gen, code == 1008 ? why + "; check --token" : why);
       return null;
     }
 

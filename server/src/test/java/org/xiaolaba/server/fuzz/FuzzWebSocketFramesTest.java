@@ -40,11 +40,14 @@ import org.xiaolaba.server.TestServer;
  * fragmented, reserved bits and opcodes, binary and unmasked frames, bad close frames, random
  * bytes, and random JSON messages with unknown or malformed ops. The server answers with {@code
  * error} frames or closes with a proper code (or just closes), closes when the client goes away,
- * returns to its baseline of connections, and a fresh client still connects and gets a push.
+ * returns to its baseline of connections, and a fresh client still connects and gets a push. The
+ * admin and the terminal authenticate with an {@code auth} first frame, their script following at
+ * once; random and malformed {@code auth} frames (first or later) never authenticate anyone.
  */
 class FuzzWebSocketFramesTest {
-  static final Set<Integer> CLOSE_CODES = Set.of(1000, 1002, 1003, 1007, 1008, 1009);
-  static final Set<String> TYPES = Set.of("pong", "error", "subscribed", "push", "play", "stop");
+  static final Set<Integer> CLOSE_CODES = Set.of(1000, 1002, 1003, 1007, 1008, 1009, 1013);
+  static final Set<String> TYPES =
+      Set.of("authed", "pong", "error", "subscribed", "push", "play", "stop");
   static final Set<String> ERROR_CODES =
       Set.of(
           "bad-json",
@@ -57,7 +60,10 @@ class FuzzWebSocketFramesTest {
           "bad-ack",
           "not-a-terminal",
           "bad-status",
-          "binary");
+          "binary",
+          "bad-request",
+          "too-many-auth-failures",
+          "busy");
 
   static Path dataDir;
   static TestServer server;
@@ -72,7 +78,10 @@ class FuzzWebSocketFramesTest {
   @BeforeContainer
   static void start() {
     dataDir = FuzzSupport.tempDir("fuzz-ws-data");
-    server = TestServer.start(dataDir);
+    // Random auth frames fail by the hundred from one address: no throttle in the way of the rest.
+    server =
+        TestServer.start(
+            dataDir, Map.of("XIAOLABA_HTTP_THROTTLE_AUTH_FAILURES_PER_MINUTE", "100000"));
     terminal = server.token("terminal", "1号喇叭", VILLAGE);
     assertThat(connections()).isZero();
   }
@@ -86,21 +95,24 @@ class FuzzWebSocketFramesTest {
   @Property(tries = 250, seed = "7074")
   void hostileFramesAreRefusedCleanlyAndLeaveNothingBehind(
       @ForAll Who who, @ForAll("scripts") List<Action> script) throws Exception {
-    String path =
+    String token =
         switch (who) {
-          case RESIDENT -> "/ws";
-          case ADMIN -> "/ws?token=" + TestServer.ADMIN;
-          case TERMINAL -> "/ws?token=" + terminal;
+          case RESIDENT -> null;
+          case ADMIN -> TestServer.ADMIN;
+          case TERMINAL -> terminal;
         };
     List<RawWebSocket.Frame> frames;
     boolean answeredProbe;
     try (Socket s = new Socket("127.0.0.1", server.port())) {
       s.setSoTimeout(10_000);
-      assertThat(RawWebSocket.handshake(s, path)).startsWith("HTTP/1.1 101");
+      assertThat(RawWebSocket.handshake(s, "/ws")).startsWith("HTTP/1.1 101");
       Reader reader = new Reader(s.getInputStream());
       reader.start();
       OutputStream out = s.getOutputStream();
       try {
+        // The script follows the auth frame at once: it is taken after the token was checked.
+        if (token != null)
+          RawWebSocket.sendText(out, "{\"op\":\"auth\",\"token\":\"" + token + "\"}");
         for (Action a : script) a.send(out);
         RawWebSocket.sendText(out, "{\"op\":\"ping\"}");
       } catch (IOException e) {
@@ -114,11 +126,13 @@ class FuzzWebSocketFramesTest {
       }
       frames = reader.awaitEnd(Duration.ofSeconds(5), script);
     }
-    String shown = script + " -> " + describe(frames);
+    String shown = who + " " + script + " -> " + describe(frames);
+    List<JsonNode> texts = new ArrayList<>();
     for (RawWebSocket.Frame f : frames) {
       switch (f.opcode()) {
         case 0x1 -> {
           JsonNode m = TestServer.json(f.text());
+          texts.add(m);
           assertThat(m.path("type").asText()).as(shown).isIn(TYPES);
           if (m.path("type").asText().equals("error")) {
             assertThat(m.path("code").asText()).as(shown).isIn(ERROR_CODES);
@@ -131,6 +145,7 @@ class FuzzWebSocketFramesTest {
         default -> throw new AssertionError("unexpected opcode " + f.opcode() + ": " + shown);
       }
     }
+    neverAuthenticatedByTheScript(who, texts, shown);
     Statistics.label("ending")
         .collect(
             frames.stream()
@@ -146,6 +161,34 @@ class FuzzWebSocketFramesTest {
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(10))
         .untilAsserted(() -> assertThat(connections()).as(shown).isZero());
+  }
+
+  /**
+   * Only the real token's auth frame, the first, authenticates: a resident's connection is never
+   * answered {@code authed} nor given what needs a token, whatever auth frames its script holds.
+   */
+  private static void neverAuthenticatedByTheScript(Who who, List<JsonNode> texts, String shown) {
+    long authed = texts.stream().filter(m -> m.path("type").asText().equals("authed")).count();
+    Statistics.label("auth").collect(who + (authed > 0 ? " authed" : " not authed"));
+    if (who == Who.RESIDENT) {
+      assertThat(authed).as("a resident is never authed: " + shown).isZero();
+      assertThat(texts)
+          .as(shown)
+          .noneMatch(
+              m ->
+                  m.path("type").asText().equals("play")
+                      || (m.path("type").asText().equals("subscribed")
+                          && !m.path("channel").asText().startsWith("area:")));
+    } else {
+      assertThat(authed)
+          .as("authed at most once, by the first frame: " + shown)
+          .isLessThanOrEqualTo(1);
+      if (authed == 1) {
+        JsonNode first = texts.get(0);
+        assertThat(first.path("type").asText()).as(shown).isEqualTo("authed");
+        assertThat(first.path("role").asText()).as(shown).isEqualTo(who.name().toLowerCase());
+      }
+    }
   }
 
   private static void freshClientGetsAPush() throws InterruptedException {
@@ -325,7 +368,8 @@ class FuzzWebSocketFramesTest {
   static Arbitrary<String> messages() {
     Arbitrary<String> op =
         Arbitraries.oneOf(
-            Arbitraries.of("subscribe", "ack", "status", "ping", "SUBSCRIBE", "publish", "", "op"),
+            Arbitraries.of(
+                "subscribe", "ack", "status", "ping", "auth", "SUBSCRIBE", "publish", "", "op"),
             FuzzSupport.hostileStrings().filter(s -> s.length() < 100));
     Arbitrary<String> channel =
         Arbitraries.oneOf(
@@ -370,12 +414,30 @@ class FuzzWebSocketFramesTest {
                   fields.forEach(e -> m.set(e.getKey(), e.getValue()));
                   return m;
                 });
+    Arbitrary<JsonNode> token =
+        Arbitraries.oneOf(
+            FuzzSupport.hostileStrings().map(NODES::textNode),
+            Arbitraries.of("", " ", TestServer.ADMIN + "x", "Bearer " + TestServer.ADMIN)
+                .map(NODES::textNode),
+            Arbitraries.strings().alpha().ofMinLength(200).ofMaxLength(3000).map(NODES::textNode),
+            FuzzSupport.values(2));
+    Arbitrary<JsonNode> auth =
+        Combinators.combine(token, Arbitraries.integers().between(0, 3))
+            .as(
+                (t, shape) -> {
+                  ObjectNode m = NODES.objectNode();
+                  m.put("op", shape == 3 ? "AUTH" : "auth");
+                  if (shape != 1) m.set("token", t);
+                  if (shape == 2) m.put("token2", TestServer.ADMIN.substring(1));
+                  return m;
+                });
     Arbitrary<String> notJson =
         Arbitraries.oneOf(
             FuzzSupport.hostileStrings(),
             Arbitraries.of("{", "{\"op\":", "[]", "null", "\"ping\"", "{\"op\":\"ping\"} x"),
             Arbitraries.integers().between(1, 3000).map(d -> FuzzSupport.nested(d, d % 2 == 0)));
     return Arbitraries.frequencyOf(
+        Tuple.of(3, auth.map(TestServer::write)),
         Tuple.of(3, subscribe.map(TestServer::write)),
         Tuple.of(4, withFields.map(TestServer::write)),
         Tuple.of(2, FuzzSupport.values(3).map(TestServer::write)),

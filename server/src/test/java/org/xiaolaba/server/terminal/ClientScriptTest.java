@@ -112,6 +112,31 @@ class ClientScriptTest {
     }
   }
 
+  @Test
+  void aClientWithATokenSendsItInTheFirstFrameOfEveryConnectionNeverInTheUrl() throws Exception {
+    assumeThat(nodeHasWebSocket()).as("node with a WebSocket (20 with a flag, 22+)").isTrue();
+    Path client =
+        Files.writeString(work.resolve("client-token.js"), server.get("/client.js", null).body());
+    String token = server.token("terminal", "脚本喇叭", VILLAGE);
+    try (NodeClient terminal =
+        NodeClient.start(client, work.resolve("token-storage.json"), token)) {
+      JsonNode open = terminal.await(e -> e.path("event").asText().equals("open"));
+      assertThat(open.path("url").asText()).doesNotContain(token).doesNotContain("token");
+      JsonNode authed = terminal.await(e -> e.path("event").asText().equals("authed"));
+      assertThat(authed.path("role").asText()).isEqualTo("terminal");
+      String own = "terminal:" + authed.path("id").asText();
+      terminal.await(
+          e ->
+              e.path("event").asText().equals("subscribed")
+                  && own.equals(e.path("channel").asText()));
+
+      terminal.command("drop");
+      terminal.await(e -> e.path("event").asText().equals("close"));
+      JsonNode again = terminal.await(e -> e.path("event").asText().equals("authed"));
+      assertThat(again.path("id").asText()).isEqualTo(authed.path("id").asText());
+    }
+  }
+
   static String push(String title) {
     HttpResponse<String> r =
         server.postJson(
@@ -161,8 +186,8 @@ class ClientScriptTest {
           removeItem: (k) => { const all = read(); delete all[k]; fs.writeFileSync(file, JSON.stringify(all)); },
         };
         const client = new XiaolabaClient({ url: process.argv[4], channels: [process.argv[5]], storage,
-                                            minDelayMs: 200, maxDelayMs: 1000 });
-        for (const e of ["open", "subscribed", "push", "close", "error"]) {
+                                            token: process.argv[6], minDelayMs: 200, maxDelayMs: 1000 });
+        for (const e of ["open", "authed", "subscribed", "push", "close", "error"]) {
           client.on(e, (m) => process.stdout.write(JSON.stringify({ event: e, ...m }) + "\\n"));
         }
         client.connect();
@@ -201,10 +226,16 @@ class ClientScriptTest {
     }
 
     static NodeClient start(Path client, Path storage) throws IOException {
+      return start(client, storage, null);
+    }
+
+    /** With a token: the client sends it in the first frame of every connection. */
+    static NodeClient start(Path client, Path storage, String token) throws IOException {
       Path harness = client.resolveSibling("harness.js");
       Files.writeString(harness, HARNESS);
-      return new NodeClient(
-          new ProcessBuilder(
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
                   "node",
                   "--experimental-websocket",
                   "--no-warnings",
@@ -212,9 +243,9 @@ class ClientScriptTest {
                   client.toString(),
                   storage.toString(),
                   "ws://127.0.0.1:" + server.port() + "/ws",
-                  CHANNEL)
-              .redirectErrorStream(true)
-              .start());
+                  CHANNEL));
+      if (token != null) cmd.add(token);
+      return new NodeClient(new ProcessBuilder(cmd).redirectErrorStream(true).start());
     }
 
     JsonNode await(Predicate<JsonNode> wanted) throws InterruptedException {
