@@ -116,6 +116,7 @@ describe("web console", () => {
     const plainTabs = await page.locator("#nav a").allTextContents();
     assert.ok(plainTabs.includes("节目单"), plainTabs.join());
     assert.ok(!plainTabs.includes("紧急广播"), "a broadcaster without the emergency permission has no emergency screen");
+    await login(editor); // the tests below go on as the editor
   });
 
   it("uploads a clip with progress and follows it to ready", async () => {
