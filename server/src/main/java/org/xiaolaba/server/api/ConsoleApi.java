@@ -56,7 +56,7 @@ public final class ConsoleApi {
    */
   private static final String PAGE_POLICY =
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-          + " media-src 'self' blob:; connect-src 'self' ws: wss:; object-src 'none';"
+          + " media-src 'self' blob:; connect-src 'self'; object-src 'none';"
           + " base-uri 'none'; frame-ancestors 'none'";
 
   /** A file as served: its bytes, content type and entity tag. */
@@ -105,8 +105,7 @@ public final class ConsoleApi {
             : ApiResponse.bytes(HttpResponseStatus.OK, file.type(), file.bytes());
     response
         .header(HttpHeaderNames.ETAG, file.etag())
-        .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
-        .header("X-Content-Type-Options", "nosniff");
+        .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
     if (file.type().startsWith("text/html")) {
       response
           .header("Content-Security-Policy", PAGE_POLICY)

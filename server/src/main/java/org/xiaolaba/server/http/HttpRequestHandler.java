@@ -45,6 +45,9 @@ import org.xiaolaba.server.auth.Principal;
 public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpRequestHandler.class);
 
+  /** The policy of every answer but a console page: nothing in it may load or run anything. */
+  private static final String API_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
   private enum State {
     IDLE,
     AUTHORIZING,
@@ -114,6 +117,19 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
           ctx,
           HttpResponseStatus.BAD_REQUEST,
           "malformed HTTP request: " + req.decoderResult().cause().getMessage(),
+          true);
+      return;
+    }
+    if (!HttpMetrics.METHODS.contains(req.method().name())) {
+      reject(
+          ctx,
+          HttpResponseStatus.NOT_IMPLEMENTED,
+          "method "
+              + (req.method().name().length() > 24
+                  ? req.method().name().substring(0, 24) + "…"
+                  : req.method().name())
+              + " is not implemented; use one of "
+              + String.join(", ", new java.util.TreeSet<>(HttpMetrics.METHODS)),
           true);
       return;
     }
@@ -554,7 +570,15 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(afterWrite(ctx, close));
   }
 
+  /**
+   * Headers every answer carries: no content sniffing, and for anything that is not a console page
+   * (which sets its own policy) a content security policy that lets it load and run nothing.
+   */
   private static void finishHeaders(HttpResponse response, boolean close) {
+    response.headers().set("X-Content-Type-Options", "nosniff");
+    if (!response.headers().contains("Content-Security-Policy")) {
+      response.headers().set("Content-Security-Policy", API_POLICY);
+    }
     if (close) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
