@@ -121,7 +121,8 @@ public record Settings(
    * client takes nothing of an answer for this long; {@code requestTimeout}: the longest a client
    * may take over a request line and headers, from their first byte. Neither applies once a
    * connection is a WebSocket. {@code eventLoops}: the threads serving connections; 0 is one per
-   * core.
+   * core. {@code trustedProxies}: comma-separated addresses or CIDRs whose {@code X-Forwarded-For}
+   * names the client (empty: none).
    */
   public record Http(
       ByteSize maxJsonSize,
@@ -132,7 +133,8 @@ public record Settings(
       String transport,
       int eventLoops,
       Duration idleTimeout,
-      Duration requestTimeout) {}
+      Duration requestTimeout,
+      String trustedProxies) {}
 
   /**
    * Per client address, per node: failed token checks, uploads and pushes allowed per minute (token

@@ -43,6 +43,7 @@ import org.xiaolaba.server.api.TokensApi;
 import org.xiaolaba.server.auth.AreaAccess;
 import org.xiaolaba.server.auth.RevokedTokenSockets;
 import org.xiaolaba.server.auth.TokenStore;
+import org.xiaolaba.server.http.ClientAddress;
 import org.xiaolaba.server.http.ClientThrottle;
 import org.xiaolaba.server.http.HttpMetrics;
 import org.xiaolaba.server.http.HttpServerInitializer;
@@ -230,7 +231,8 @@ public final class XiaolabaServer implements AutoCloseable {
                 settings.websocket(), b.hub, presence, tokenCheck, b.revocations::track),
             new HttpMetrics(metrics),
             throttle,
-            tokenCheck);
+            tokenCheck,
+            clients(settings));
     Transport transport = Transport.choose(settings.http().transport());
     b.boss =
         new MultiThreadIoEventLoopGroup(
@@ -344,5 +346,17 @@ public final class XiaolabaServer implements AutoCloseable {
     if (metrics != null) metrics.close();
     if (redis != null) redis.close();
     log.info("Shut down");
+  }
+
+  private static ClientAddress clients(Settings settings) {
+    try {
+      return ClientAddress.trusting(settings.http().trustedProxies());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          "config key 'http.trustedProxies' has value '"
+              + settings.http().trustedProxies()
+              + "': "
+              + e.getMessage());
+    }
   }
 }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ThrottlingTest {
   @TempDir static Path dataDir;
   @TempDir static Path work;
+  static final String PROXY = "127.0.0.50";
   static TestServer server;
   static String editor;
 
@@ -35,7 +36,8 @@ class ThrottlingTest {
             dataDir,
             Map.of(
                 "XIAOLABA_HTTP_THROTTLE_PUSHES_PER_MINUTE", "2",
-                "XIAOLABA_HTTP_THROTTLE_UPLOADS_PER_MINUTE", "1"));
+                "XIAOLABA_HTTP_THROTTLE_UPLOADS_PER_MINUTE", "1",
+                "XIAOLABA_HTTP_TRUSTED_PROXIES", PROXY));
     editor = server.token("editor", "编辑", "320623");
   }
 
@@ -44,8 +46,11 @@ class ThrottlingTest {
     server.close();
   }
 
-  /** One request from a chosen loopback address; answers the status line and headers. */
-  private static String rawGet(String from, String token) throws Exception {
+  /**
+   * One request from a chosen loopback address, with extra header lines; answers the status line
+   * and headers.
+   */
+  private static String rawGet(String from, String token, String... headers) throws Exception {
     try (Socket s = new Socket()) {
       s.bind(new InetSocketAddress(from, 0));
       s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
@@ -55,7 +60,9 @@ class ThrottlingTest {
           ("GET /api/v1/programs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                   + "Authorization: Bearer "
                   + token
-                  + "\r\n\r\n")
+                  + "\r\n"
+                  + String.join("", java.util.Arrays.stream(headers).map(h -> h + "\r\n").toList())
+                  + "\r\n")
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = s.getInputStream();
@@ -76,6 +83,31 @@ class ThrottlingTest {
     assertThat(retryAfter).isBetween(1, 60);
     assertThat(rawGet(guesser, editor)).startsWith("HTTP/1.1 429");
     assertThat(rawGet("127.0.0.24", editor)).startsWith("HTTP/1.1 200");
+  }
+
+  @Test
+  void aForgedForwardedForFromAnUntrustedPeerDoesNotEarnFreshTries() throws Exception {
+    String guesser = "127.0.0.31";
+    for (int i = 0; i < 10; i++) {
+      assertThat(rawGet(guesser, "guess-" + i, "X-Forwarded-For: 198.51.100." + i))
+          .startsWith("HTTP/1.1 401");
+    }
+    assertThat(
+            rawGet(guesser, editor, "X-Forwarded-For: 198.51.100.99", "X-Real-IP: 198.51.100.98"))
+        .startsWith("HTTP/1.1 429");
+  }
+
+  @Test
+  void behindATrustedProxyEachClientIsCountedByItsOwnAddress() throws Exception {
+    String client = "X-Forwarded-For: 198.51.100.7";
+    for (int i = 0; i < 10; i++) {
+      assertThat(rawGet(PROXY, "guess-" + i, client)).startsWith("HTTP/1.1 401");
+    }
+    assertThat(rawGet(PROXY, editor, client)).startsWith("HTTP/1.1 429");
+    assertThat(rawGet(PROXY, editor, "X-Forwarded-For: 198.51.100.8"))
+        .as("another client behind the same proxy")
+        .startsWith("HTTP/1.1 200");
+    assertThat(rawGet(PROXY, editor)).as("the proxy itself").startsWith("HTTP/1.1 200");
   }
 
   @Test

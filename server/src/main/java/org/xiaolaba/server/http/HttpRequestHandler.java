@@ -106,6 +106,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     request = req;
+    services.clients().resolve(ctx.channel(), req.headers());
     bodyDone = false;
     responded = false;
     startNanos = System.nanoTime();

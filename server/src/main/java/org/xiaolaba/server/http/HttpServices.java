@@ -7,7 +7,8 @@ import org.xiaolaba.server.auth.TokenStore;
 
 /**
  * What every HTTP connection shares: the limits, the route table, auth (token lookups through
- * {@link TokenCheck}), the per-address throttle and the blocking workers.
+ * {@link TokenCheck}), who a request comes from ({@link ClientAddress}), the per-address throttle
+ * and the blocking workers.
  */
 public record HttpServices(
     Settings settings,
@@ -18,4 +19,5 @@ public record HttpServices(
     WebSocketUpgrade webSocket,
     HttpMetrics metrics,
     ClientThrottle throttle,
-    TokenCheck tokenCheck) {}
+    TokenCheck tokenCheck,
+    ClientAddress clients) {}

@@ -2,7 +2,6 @@ package org.xiaolaba.server.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -82,10 +81,8 @@ public final class TokenCheck {
     if (ch.isActive()) done.done(p, error);
   }
 
-  /** The client's IP address as the throttle counts it; "?" when the channel has none. */
+  /** The client's IP address as the throttle counts it ({@link ClientAddress#of}). */
   public static String address(Channel ch) {
-    return ch.remoteAddress() instanceof InetSocketAddress a
-        ? a.getAddress().getHostAddress()
-        : "?";
+    return ClientAddress.of(ch);
   }
 }

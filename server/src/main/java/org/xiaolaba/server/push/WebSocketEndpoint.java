@@ -11,8 +11,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.Settings;
 import org.xiaolaba.server.auth.Principal;
+import org.xiaolaba.server.http.ClientAddress;
 import org.xiaolaba.server.http.HttpServerInitializer;
 import org.xiaolaba.server.http.TokenCheck;
 import org.xiaolaba.server.http.WebSocketUpgrade;
@@ -37,7 +36,7 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
   private final PushHub hub;
   private final TerminalPresence presence;
   private final WebSocketDecoderConfig decoderConfig;
-  private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
+  private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
   private final TokenCheck tokens;
   private final BiConsumer<Channel, Principal> authenticated;
 
@@ -75,8 +74,7 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
    */
   @Override
   public String admit(Channel ch) {
-    if (!(ch.remoteAddress() instanceof InetSocketAddress remote)) return null;
-    InetAddress ip = remote.getAddress();
+    String ip = ClientAddress.of(ch);
     int max = cfg.maxConnectionsPerIp();
     boolean[] admitted = {false};
     perAddress.compute(
@@ -89,7 +87,7 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
         });
     if (!admitted[0]) {
       return "too many WebSocket connections from "
-          + ip.getHostAddress()
+          + ip
           + ": at most "
           + max
           + " (websocket.maxConnectionsPerIp)";
