@@ -23,6 +23,7 @@ import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.media.Clip;
 import org.xiaolaba.media.ClipStatus;
+import redis.clients.jedis.AbstractTransaction;
 
 /**
  * Editors' items: written as drafts, approved, withdrawn (see {@link ItemState} for the table).
@@ -76,10 +77,13 @@ public final class ItemService {
             now,
             null,
             1);
-    String key = key(item.id());
-    redis.client().set(key, write(item));
-    redis.client().sadd(dayKey(item.date()), item.id());
-    if (item.clipId() != null) redis.client().sadd(clipKey(item.clipId()), item.id());
+    // The item and its index entries together: a crash never leaves one without the others.
+    try (AbstractTransaction tx = redis.client().multi()) {
+      tx.set(key(item.id()), write(item));
+      tx.sadd(dayKey(item.date()), item.id());
+      if (item.clipId() != null) tx.sadd(clipKey(item.clipId()), item.id());
+      tx.exec();
+    }
     log.info(
         "Item {} ({} '{}') drafted for {} in {}",
         item.id(),

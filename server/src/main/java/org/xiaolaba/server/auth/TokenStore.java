@@ -19,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.server.http.Json;
-import redis.clients.jedis.params.SetParams;
 
 /**
  * API tokens: 256 random bits, handed out once and stored only as SHA-256 hashes in Redis, so a
@@ -50,6 +49,38 @@ public final class TokenStore {
       redis.call('HDEL', KEYS[1], ARGV[1])
       redis.call('HDEL', KEYS[2], ARGV[1])
       redis.call('PUBLISH', KEYS[3], ARGV[1])
+      return 1
+      """;
+
+  /** KEYS: the record, the id index. ARGV: the record, the id, the hash. Both or neither. */
+  private static final String STORE =
+      """
+      redis.call('SET', KEYS[1], ARGV[1])
+      redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+      return 1
+      """;
+
+  /**
+   * KEYS: the bootstrap marker (hash of the admin token), the id index. ARGV: the hash, the record,
+   * the admin's id, the key prefix of records, '1' for a configured token. A generated token is
+   * stored only when there is none yet (0: one exists; its index entry is mended). A configured one
+   * replaces whatever was there, whose record goes (2: it was another token). One script, so a
+   * crash never leaves a marker without its record, or two admin tokens working.
+   */
+  private static final String BOOTSTRAP =
+      """
+      local previous = redis.call('GET', KEYS[1])
+      if ARGV[5] ~= '1' and previous then
+        redis.call('HSETNX', KEYS[2], ARGV[3], previous)
+        return 0
+      end
+      redis.call('SET', KEYS[1], ARGV[1])
+      redis.call('SET', ARGV[4] .. ARGV[1], ARGV[2])
+      redis.call('HSET', KEYS[2], ARGV[3], ARGV[1])
+      if previous and previous ~= ARGV[1] then
+        redis.call('DEL', ARGV[4] .. previous)
+        return 2
+      end
       return 1
       """;
 
@@ -162,41 +193,50 @@ public final class TokenStore {
     Principal admin =
         new Principal(
             BOOTSTRAP_ID, Role.ADMIN, "bootstrap admin", List.of(countyCode), clock.instant());
-    String marker = redis.key("admin:bootstrap");
-    if (configuredToken != null && !configuredToken.isBlank()) {
-      String hash = hash(configuredToken);
-      String previous = redis.client().getSet(marker, hash);
-      if (previous != null && !previous.equals(hash)) {
-        // The configured token changed: the old one must stop working.
-        redis.client().del(recordKey(previous));
+    boolean configured = configuredToken != null && !configuredToken.isBlank();
+    String token = configured ? configuredToken : newSecret();
+    Object outcome =
+        redis
+            .client()
+            .eval(
+                BOOTSTRAP,
+                List.of(redis.key("admin:bootstrap"), indexKey()),
+                List.of(
+                    hash(token),
+                    json(admin),
+                    BOOTSTRAP_ID,
+                    redis.key("token:"),
+                    configured ? "1" : "0"));
+    if (configured) {
+      if (Long.valueOf(2).equals(outcome)) {
         log.info("The configured admin token changed; the previous admin token no longer works");
       }
-      store(configuredToken, admin);
       log.info("Admin token taken from the configuration (admin.token / XIAOLABA_ADMIN_TOKEN)");
       return Optional.empty();
     }
-    String token = newSecret();
-    String claimed = redis.client().set(marker, hash(token), SetParams.setParams().nx());
-    if (!"OK".equals(claimed)) {
-      String existing = redis.client().get(marker);
-      if (existing != null) redis.client().hsetnx(indexKey(), BOOTSTRAP_ID, existing);
+    if (Long.valueOf(0).equals(outcome)) {
       log.info(
           "An admin token exists from an earlier start (stored only hashed); "
               + "set XIAOLABA_ADMIN_TOKEN to choose a new one");
       return Optional.empty();
     }
-    store(token, admin);
     return Optional.of(token);
   }
 
+  /** Writes a token's record and its index entry together. */
   private void store(String token, Principal p) {
     String hash = hash(token);
+    redis
+        .client()
+        .eval(STORE, List.of(recordKey(hash), indexKey()), List.of(json(p), p.id(), hash));
+  }
+
+  private static String json(Principal p) {
     try {
-      redis.client().set(recordKey(hash), Json.MAPPER.writeValueAsString(p));
+      return Json.MAPPER.writeValueAsString(p);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    redis.client().hset(indexKey(), p.id(), hash);
   }
 
   private String recordKey(String hash) {
