@@ -198,6 +198,20 @@ describe("web console", () => {
     await runs.first().waitFor();
     assert.match(await runs.first().textContent(), /10:15 早间广播（改）/);
     await run.screenshot(page, "program-edited-on-calendar");
+
+    // An edit made against a version someone else has changed since is refused, not lost.
+    await runs.first().click();
+    await page.click("#program-detail button:has-text('编辑')");
+    const { id, title, clipId, areas, schedule, priority, timezone } = edited;
+    await run.api("PUT", `/api/v1/programs/${id}`,
+      { title: "早间广播（管理员改）", clipId, areas, schedule, priority, timezone });
+    await form.locator("input[name=title]").fill("早间广播（晚了一步）");
+    await form.locator("button[type=submit]").click();
+    await page.locator("#program-message .msg.error").waitFor();
+    assert.match(await page.textContent("#program-message"), /别人刚刚修改过/);
+    await run.screenshot(page, "program-edit-stale");
+    const kept = (await run.api("GET", `/api/v1/programs/${id}`)).title;
+    assert.equal(kept, "早间广播（管理员改）", `title was ${title}, is now ${kept}`);
   });
 
   it("sends a push that a resident sees arrive on /listen", async () => {

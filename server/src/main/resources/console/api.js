@@ -32,6 +32,7 @@ function explain(status, detail) {
   }
   if (status === 403) return "此令牌的角色不能做这件事";
   if (status === 409 && /conflict/i.test(detail)) return "与已有节目的播出时间冲突";
+  if (status === 412) return "别人刚刚修改过这条内容，请刷新后在最新版本上重新修改";
   if (status === 415) {
     const kind = [["image", "图片"], ["document", "文档"], ["archive", "压缩包"], ["program", "程序"],
       ["HTML", "网页"], ["JSON", "JSON 文本"]].find(([en]) => detail.includes(en));
@@ -44,9 +45,12 @@ function names(codes) {
   return codes.map((c) => (areaIndex.get(c)?.name ? `${areaIndex.get(c).name}（${c}）` : c)).join("、");
 }
 
-/** Calls the API; resolves with the parsed JSON (or null for 204), rejects with ApiError. */
-export async function api(method, path, body) {
-  const headers = {};
+/**
+ * Calls the API; resolves with the parsed JSON (or null for 204), rejects with ApiError.
+ * extraHeaders: e.g. If-Match with the version a change was made against.
+ */
+export async function api(method, path, body, extraHeaders = {}) {
+  const headers = { ...extraHeaders };
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";

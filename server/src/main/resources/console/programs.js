@@ -233,7 +233,9 @@ async function showForm(panel, session, p, reload) {
  */
 function save(old, body) {
   if (!old.id) return api("POST", "/api/v1/programs", body);
-  return api("PUT", `/api/v1/programs/${encodeURIComponent(old.id)}`, body);
+  // The version shown when the form opened: an edit made meanwhile elsewhere is a 412, not lost.
+  const ifMatch = old.version ? { "If-Match": `"${old.version}"` } : {};
+  return api("PUT", `/api/v1/programs/${encodeURIComponent(old.id)}`, body, ifMatch);
 }
 
 /** For a 409: the programs it clashes with, by title and rule. */

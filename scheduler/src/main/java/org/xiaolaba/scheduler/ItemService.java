@@ -20,6 +20,7 @@ import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.errors.ConflictException;
 import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
+import org.xiaolaba.config.errors.VersionMismatchException;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.media.Clip;
 import org.xiaolaba.media.ClipStatus;
@@ -132,12 +133,25 @@ public final class ItemService {
 
   /** Edits a draft; approved and withdrawn items are final (409). */
   public Item update(String id, ItemRequest req) {
+    return update(id, req, null);
+  }
+
+  /**
+   * {@link #update} made against a version read before ({@code If-Match}: the item's {@code
+   * version}); null: whatever is stored. Another version is left as it is ({@link
+   * VersionMismatchException}).
+   */
+  public Item update(String id, ItemRequest req, String ifVersion) {
     Checked c = check(req);
     Item before = require(id);
     Item after =
         change(
             id,
             current -> {
+              String version = Integer.toString(current.version());
+              if (ifVersion != null && !ifVersion.equals(version)) {
+                throw new VersionMismatchException("item " + id, ifVersion, version);
+              }
               if (current.state() != ItemState.DRAFT) {
                 throw new ConflictException(
                     "item " + id + " is " + current.state().json() + "; only drafts can be edited",

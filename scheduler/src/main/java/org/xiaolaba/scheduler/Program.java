@@ -9,7 +9,8 @@ import java.util.List;
  * once} with seconds); {@code updatedAt} is null until it is changed in place; {@code nextRuns} are
  * the upcoming start instants in the program's time zone, as many as {@code
  * scheduler.nextRunsShown}, within {@code startDate} and {@code endDate}. Either {@code clipId} or
- * {@code source} is set.
+ * {@code source} is set. {@code version} names this content (the {@code ETag}; a change made with a
+ * stale {@code If-Match} is refused).
  */
 public record Program(
     String id,
@@ -24,4 +25,5 @@ public record Program(
     String endDate,
     Instant createdAt,
     Instant updatedAt,
-    List<OffsetDateTime> nextRuns) {}
+    List<OffsetDateTime> nextRuns,
+    String version) {}

@@ -203,6 +203,15 @@ public final class ProgramService implements AutoCloseable {
    * @throws NotFoundException when there is no such program
    */
   public Program update(String id, ProgramRequest req) {
+    return update(id, req, null);
+  }
+
+  /**
+   * {@link #update} made against a version read before ({@code If-Match}); null: whatever is
+   * stored. A program of another version is left as it is ({@link
+   * org.xiaolaba.config.errors.VersionMismatchException}).
+   */
+  public Program update(String id, ProgramRequest req, String ifVersion) {
     requireStarted();
     StoredProgram current =
         store.find(id).orElseThrow(() -> new NotFoundException("program " + id + " not found"));
@@ -210,7 +219,7 @@ public final class ProgramService implements AutoCloseable {
     ProgramValidator.Valid v = validator.validate(req, now);
     StoredProgram p = stored(current.id(), v, current.createdAt(), now);
     StoredProgram replaced =
-        store.replaceChecked(p, areas.related(p.areas()), checks(p, v, p.id(), now));
+        store.replaceChecked(p, areas.related(p.areas()), checks(p, v, p.id(), now), ifVersion);
     Optional<Instant> next = arming.rearm(p, now);
     publish(ProgramEvents.Type.UPDATED, p.id());
     List<StopCommand> stops = terminalPlays.cancelReplaced(replaced, p);

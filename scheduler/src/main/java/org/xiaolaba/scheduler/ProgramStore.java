@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.config.errors.OverloadedException;
+import org.xiaolaba.config.errors.VersionMismatchException;
 import org.xiaolaba.config.redis.RedisHandle;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.AbstractTransaction;
@@ -70,7 +71,7 @@ final class ProgramStore {
    * now. {@code check} throws to refuse; nothing is written then.
    */
   void saveChecked(StoredProgram p, Collection<String> watchedAreas, Runnable check) {
-    write(p, false, watchedAreas, check);
+    write(p, false, watchedAreas, check, null);
   }
 
   /**
@@ -80,12 +81,21 @@ final class ProgramStore {
    *
    * @throws NotFoundException when there is no program of that id (any more)
    */
-  StoredProgram replaceChecked(StoredProgram p, Collection<String> watchedAreas, Runnable check) {
-    return write(p, true, watchedAreas, check);
+  StoredProgram replaceChecked(
+      StoredProgram p, Collection<String> watchedAreas, Runnable check, String ifVersion) {
+    return write(p, true, watchedAreas, check, ifVersion);
   }
 
+  /**
+   * @param ifVersion when replacing: the version the change was made against, or null for any; a
+   *     stored program of another version is left as it is ({@link VersionMismatchException})
+   */
   private StoredProgram write(
-      StoredProgram p, boolean replace, Collection<String> watchedAreas, Runnable check) {
+      StoredProgram p,
+      boolean replace,
+      Collection<String> watchedAreas,
+      Runnable check,
+      String ifVersion) {
     List<String> watch = new ArrayList<>();
     watchedAreas.stream().map(a -> indexKey(a, p.rank())).distinct().forEach(watch::add);
     if (replace) watch.add(programKey(p.id()));
@@ -97,6 +107,9 @@ final class ProgramStore {
           before =
               find(p.id())
                   .orElseThrow(() -> new NotFoundException("program " + p.id() + " not found"));
+          if (ifVersion != null && !ifVersion.equals(before.version())) {
+            throw new VersionMismatchException("program " + p.id(), ifVersion, before.version());
+          }
         }
         check.run();
         tx.multi();

@@ -1,10 +1,15 @@
 package org.xiaolaba.scheduler;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -111,6 +116,21 @@ record StoredProgram(
             .toList();
     return new Program(
         id, title, clipId, source, areas, priority, timezone, schedule, startDate, endDate,
-        createdAt, updatedAt, next);
+        createdAt, updatedAt, next, version());
+  }
+
+  private static final ObjectMapper VERSION_JSON = Json.mapper();
+
+  /**
+   * A name for this exact content (the API's {@code ETag}): any change gives another, and two nodes
+   * name the same program alike.
+   */
+  String version() {
+    try {
+      byte[] json = VERSION_JSON.writeValueAsBytes(this);
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json), 0, 8);
+    } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+      throw new IllegalStateException("cannot name the version of program " + id, e);
+    }
   }
 }

@@ -17,6 +17,7 @@ import org.xiaolaba.server.http.ApiRequest;
 import org.xiaolaba.server.http.ApiResponse;
 import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
+import org.xiaolaba.server.http.Versions;
 
 /** Editors write items for their areas, approve them and withdraw them. */
 public final class ItemsApi {
@@ -78,7 +79,8 @@ public final class ItemsApi {
     ItemRequest req = sent.withAreas(access.authorise(r.principal(), sent.areas(), "areas"));
     Item item = items.create(req, r.principal().id());
     return ApiResponse.json(HttpResponseStatus.CREATED, item)
-        .header(HttpHeaderNames.LOCATION, "/api/v1/items/" + item.id());
+        .header(HttpHeaderNames.LOCATION, "/api/v1/items/" + item.id())
+        .header(HttpHeaderNames.ETAG, tag(item));
   }
 
   private ApiResponse list(ApiRequest r) {
@@ -100,7 +102,7 @@ public final class ItemsApi {
   private ApiResponse get(ApiRequest r) {
     Item item = find(r);
     access.requireConcerns(r.principal(), item.areas(), "item " + item.id());
-    return ApiResponse.ok(item);
+    return ApiResponse.ok(item).header(HttpHeaderNames.ETAG, tag(item));
   }
 
   private static ItemState state(String text) {
@@ -115,7 +117,12 @@ public final class ItemsApi {
     Item current = owned(r);
     ItemRequest sent = r.json(ItemRequest.class);
     ItemRequest req = sent.withAreas(access.authorise(r.principal(), sent.areas(), "areas"));
-    return ApiResponse.ok(items.update(current.id(), req));
+    Item changed = items.update(current.id(), req, Versions.ifMatch(r));
+    return ApiResponse.ok(changed).header(HttpHeaderNames.ETAG, tag(changed));
+  }
+
+  private static String tag(Item item) {
+    return Versions.tag(Integer.toString(item.version()));
   }
 
   private ApiResponse delete(ApiRequest r) {

@@ -20,6 +20,7 @@ import org.xiaolaba.server.http.ApiRequest;
 import org.xiaolaba.server.http.ApiResponse;
 import org.xiaolaba.server.http.Route;
 import org.xiaolaba.server.http.Router;
+import org.xiaolaba.server.http.Versions;
 
 /**
  * Village broadcasters schedule programs for the areas their token covers, change and delete them,
@@ -95,7 +96,8 @@ public final class ProgramsApi {
     ProgramRequest req = authorised(r, r.json(ProgramRequest.class));
     Program p = programs.create(req);
     return ApiResponse.json(HttpResponseStatus.CREATED, p)
-        .header(HttpHeaderNames.LOCATION, "/api/v1/programs/" + p.id());
+        .header(HttpHeaderNames.LOCATION, "/api/v1/programs/" + p.id())
+        .header(HttpHeaderNames.ETAG, Versions.tag(p.version()));
   }
 
   private ApiResponse list(ApiRequest r) {
@@ -103,7 +105,8 @@ public final class ProgramsApi {
   }
 
   private ApiResponse get(ApiRequest r) {
-    return ApiResponse.ok(readable(r));
+    Program p = readable(r);
+    return ApiResponse.ok(p).header(HttpHeaderNames.ETAG, Versions.tag(p.version()));
   }
 
   /** The program, when it concerns the caller's areas. */
@@ -115,12 +118,14 @@ public final class ProgramsApi {
 
   /**
    * Changes the program in place (same id): the caller's token must cover its areas, before and
-   * after. Refused like a new program (400, 409 naming the others), and then nothing changes.
+   * after. Refused like a new program (400, 409 naming the others), or 412 when {@code If-Match}
+   * names a version that is no longer the stored one; then nothing changes.
    */
   private ApiResponse update(ApiRequest r) {
     Program p = owned(r);
     ProgramRequest req = authorised(r, r.json(ProgramRequest.class));
-    return ApiResponse.ok(programs.update(p.id(), req));
+    Program changed = programs.update(p.id(), req, Versions.ifMatch(r));
+    return ApiResponse.ok(changed).header(HttpHeaderNames.ETAG, Versions.tag(changed.version()));
   }
 
   /**

@@ -10,6 +10,7 @@ import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.errors.NotFoundException;
 import org.xiaolaba.config.errors.OverloadedException;
 import org.xiaolaba.config.errors.StorageFullException;
+import org.xiaolaba.config.errors.VersionMismatchException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /** Turns what a route threw into the problem document the client sees. */
@@ -27,6 +28,8 @@ final class ErrorMapping {
     if (e instanceof ConflictException c)
       return Problem.of(HttpResponseStatus.CONFLICT, c.getMessage())
           .withConflicts(c.conflictsWith());
+    if (e instanceof VersionMismatchException v)
+      return Problem.of(HttpResponseStatus.PRECONDITION_FAILED, v.getMessage());
     if (e instanceof OverloadedException o)
       return Problem.of(HttpResponseStatus.SERVICE_UNAVAILABLE, o.getMessage());
     if (e instanceof StorageFullException s)

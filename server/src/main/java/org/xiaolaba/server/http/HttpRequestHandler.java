@@ -34,6 +34,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xiaolaba.config.errors.VersionMismatchException;
 import org.xiaolaba.server.auth.Principal;
 
 /**
@@ -492,6 +493,8 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
 
   static ApiResponse errorResponse(Throwable e) {
     ApiResponse r = ApiResponse.problem(ErrorMapping.toProblem(e));
+    if (e instanceof VersionMismatchException v)
+      r.header(HttpHeaderNames.ETAG, Versions.tag(v.current()));
     Integer retry = ErrorMapping.retryAfter(e);
     return retry == null ? r : r.header(HttpHeaderNames.RETRY_AFTER, retry);
   }
