@@ -7,7 +7,7 @@ import org.xiaolaba.server.auth.TokenStore;
 
 /**
  * What every HTTP connection shares: the limits, the route table, auth (token lookups through
- * {@link TokenCheck}), the per-address throttle and the blocking workers.
+ * {@link TokenCheck}), the per-address throttle, the blocking workers and the audit log's recorder.
  */
 public record HttpServices(
     Settings settings,
@@ -18,4 +18,5 @@ public record HttpServices(
     WebSocketUpgrade webSocket,
     HttpMetrics metrics,
     ClientThrottle throttle,
-    TokenCheck tokenCheck) {}
+    TokenCheck tokenCheck,
+    AuditRecorder audit) {}
