@@ -2,7 +2,8 @@
 // ready, schedule a program and find it on the calendar (and a clash refused), edit it in place,
 // send a push and see it arrive on /listen, a broadcaster refused on another village, write,
 // approve and withdraw items, prepare a village's bulletin and read it, see a reference terminal
-// online on the board, switch it to an emergency and back, and page through the clip library.
+// online on the board, switch it to an emergency and back, page through the clip library, and find
+// a change made in the console on the admin's 操作日志 (audit log) with its CSV download.
 // Screenshots of every step go to screenshots/.
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -120,6 +121,7 @@ describe("web console", () => {
   });
 
   it("uploads a clip with progress and follows it to ready", async () => {
+    await login(editor); // the test before ends as a broadcaster, who may not upload
     await open("clips");
     const wav = sineWav(path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wav-")), "tone.wav"), 3);
     clipTitle = "防汛通知录音";
@@ -393,5 +395,46 @@ describe("web console", () => {
     assert.ok(ready.some((t) => t.includes(ALARM_TITLE)) && ready.some((t) => t.includes(clipTitle)), ready.join());
     assert.ok(!ready.some((t) => t.includes("坏文件")));
     await run.screenshot(page, "clips-ready-only");
+  });
+
+  it("finds a change made in the console on 操作日志 and downloads it as CSV (操作日志)", async () => {
+    await login(editor);
+    assert.ok(!(await page.locator("#nav a").allTextContents()).includes("操作日志"), "only admins see the log");
+    await login(ADMIN);
+    await open("pushes");
+    const form = page.locator("#push-form");
+    await form.locator("select[name=areas]").selectOption([village.code]);
+    await form.locator("input[name=title]").fill("审计测试通知");
+    await form.locator("button[type=submit]").click();
+    const report = page.locator("#push-report [data-push]");
+    await report.waitFor();
+    const pushId = await report.getAttribute("data-push");
+
+    await open("audit");
+    const row = page.locator("#audit-entries tr", { hasText: pushId });
+    await row.waitFor();
+    assert.match(await row.textContent(), /\/api\/v1\/pushes/);
+    assert.equal(await row.getAttribute("data-status"), "202");
+    assert.ok(await page.locator('#audit-entries tr[data-status="403"]').count() >= 1,
+      "the broadcaster refused on another village is in the log too");
+    await run.screenshot(page, "audit-log");
+
+    await page.fill("#audit-form input[name=target]", pushId);
+    await page.click("#audit-form button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("#audit-entries tbody tr").length === 1);
+    await run.screenshot(page, "audit-log-one-target");
+
+    const asked = [];
+    page.on("request", (r) => { if (r.url().includes("/api/v1/audit")) asked.push(r); });
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#audit-csv")]);
+    const csv = fs.readFileSync(await download.path(), "utf8");
+    const lines = csv.trim().split("\r\n");
+    assert.equal(lines[0], "id,at,actorId,actorName,actorRole,address,method,route,path,target,status,detail");
+    assert.equal(lines.length, 2, csv);
+    assert.match(lines[1], new RegExp(`,POST,/api/v1/pushes,/api/v1/pushes,${pushId},202,`));
+    const fetched = asked.find((r) => r.url().includes("format=csv"));
+    assert.ok(fetched, "the CSV was fetched");
+    assert.ok(!fetched.url().includes(ADMIN), "no token in the URL");
+    assert.equal((await fetched.allHeaders()).authorization, `Bearer ${ADMIN}`);
   });
 });

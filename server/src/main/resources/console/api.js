@@ -68,6 +68,26 @@ export async function api(method, path, body, extraHeaders = {}) {
 }
 
 /**
+ * GETs a download (a CSV) with the token in the Authorization header, never in the URL; resolves
+ * with its bytes as a Blob, rejects with ApiError.
+ */
+export async function fetchBlob(path) {
+  let res;
+  try {
+    res = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+  } catch (e) {
+    throw new ApiError(0, { detail: e.message });
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    let json;
+    try { json = JSON.parse(text); } catch { json = { detail: text }; }
+    throw new ApiError(res.status, json || {});
+  }
+  return res.blob();
+}
+
+/**
  * Uploads a file as the raw body of POST /api/v1/clips, reporting progress(0..1) as it goes.
  * XMLHttpRequest, because fetch cannot report upload progress.
  */

@@ -13,6 +13,7 @@ const SCREENS = [
     module: "./emergency.js" },
   { id: "terminals", label: "终端", roles: ALL, module: "./terminals.js" },
   { id: "pushes", label: "推送", roles: ["admin", "editor"], module: "./pushes.js" },
+  { id: "audit", label: "操作日志", roles: ["admin"], module: "./audit.js" },
 ];
 
 /** What each role may change; reading is wider (see SCREENS). Mirrors the server's route table. */

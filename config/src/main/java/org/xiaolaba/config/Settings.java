@@ -20,6 +20,7 @@ public record Settings(
     Scheduler scheduler,
     Http http,
     WebSocket websocket,
+    Audit audit,
     AreaNode areas) {
 
   public ZoneId zone() {
@@ -160,4 +161,10 @@ public record Settings(
       int historyLength,
       Duration historyMaxAge,
       Duration presenceTtl) {}
+
+  /**
+   * The audit log of state-changing requests: entries older than {@code retention} are removed as
+   * new ones are written, and never shown.
+   */
+  public record Audit(Duration retention) {}
 }

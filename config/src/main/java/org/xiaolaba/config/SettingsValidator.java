@@ -198,6 +198,13 @@ final class SettingsValidator {
         w.presenceTtl(),
         "expected longer than websocket.pingInterval (" + w.pingInterval() + ")");
 
+    positive("audit.retention", s.audit().retention());
+    check(
+        s.audit().retention().compareTo(Duration.ofDays(100 * 366)) <= 0,
+        "audit.retention",
+        s.audit().retention(),
+        "expected at most 100 years, such as 400d");
+
     check(s.areas() != null, "areas", null, "expected an area tree with a county at its root");
     AreaTree.of(s.areas());
   }

@@ -34,6 +34,11 @@ class SettingsLoaderDefaultsTest {
   }
 
   @Test
+  void theAuditLogKeepsEntriesFor400Days() {
+    assertThat(defaults.audit().retention()).isEqualTo(Duration.ofDays(400));
+  }
+
+  @Test
   void noAdminTokenIsConfiguredSoOneIsGeneratedOnFirstStart() {
     assertThat(defaults.admin().token()).isEmpty();
   }

@@ -158,6 +158,13 @@ class SettingsValidationTest {
   }
 
   @Test
+  void aZeroAuditRetentionIsRefused() {
+    loadingEnv(Map.of("XIAOLABA_AUDIT_RETENTION", "0s"))
+        .hasMessageContaining("'audit.retention'")
+        .hasMessageContaining("expected a duration above 0");
+  }
+
+  @Test
   void aCodecOtherThanMp3OrAacIsRefused() {
     loadingEnv(Map.of("XIAOLABA_MEDIA_PROFILES_APP_CODEC", "opus"))
         .hasMessageContaining("'media.profiles.app.codec'")

@@ -212,6 +212,7 @@ final class TestCluster implements AutoCloseable {
             Map.copyOf(quietHours)),
         s.http(),
         s.websocket(),
+        s.audit(),
         s.areas());
   }
 

@@ -31,6 +31,7 @@ import org.xiaolaba.scheduler.BulletinService;
 import org.xiaolaba.scheduler.ItemService;
 import org.xiaolaba.scheduler.ProgramService;
 import org.xiaolaba.server.api.AreasApi;
+import org.xiaolaba.server.api.AuditApi;
 import org.xiaolaba.server.api.BulletinsApi;
 import org.xiaolaba.server.api.ClipsApi;
 import org.xiaolaba.server.api.ItemsApi;
@@ -40,10 +41,12 @@ import org.xiaolaba.server.api.ProgramsApi;
 import org.xiaolaba.server.api.PushesApi;
 import org.xiaolaba.server.api.TerminalsApi;
 import org.xiaolaba.server.api.TokensApi;
+import org.xiaolaba.server.audit.AuditLog;
 import org.xiaolaba.server.auth.AreaAccess;
 import org.xiaolaba.server.auth.RevokedTokenSockets;
 import org.xiaolaba.server.auth.TokenStore;
 import org.xiaolaba.server.http.ClientAddress;
+import org.xiaolaba.server.http.AuditRecorder;
 import org.xiaolaba.server.http.ClientThrottle;
 import org.xiaolaba.server.http.HttpMetrics;
 import org.xiaolaba.server.http.HttpServerInitializer;
@@ -214,6 +217,8 @@ public final class XiaolabaServer implements AutoCloseable {
     new TerminalsApi(presence, access).register(router);
     new org.xiaolaba.server.api.ClientSupportApi(clock).register(router);
     new org.xiaolaba.server.api.ConsoleApi().register(router);
+    AuditLog audit = new AuditLog(b.redis, clock, settings.zone(), settings.audit().retention());
+    new AuditApi(audit).register(router);
 
     b.revocations = new RevokedTokenSockets(b.redis, tokens);
     b.revocations.start();
@@ -232,7 +237,8 @@ public final class XiaolabaServer implements AutoCloseable {
             new HttpMetrics(metrics),
             throttle,
             tokenCheck,
-            clients(settings));
+            clients(settings),
+            new AuditRecorder(audit, b.blocking, metrics));
     Transport transport = Transport.choose(settings.http().transport());
     b.boss =
         new MultiThreadIoEventLoopGroup(

@@ -180,6 +180,7 @@ class AccessMatrixTest {
         "GET /api/v1/pushes/{id}", new Case(() -> Call.of("/api/v1/pushes/" + pushId), true, 200));
     c.put("GET /api/v1/terminals", new Case(() -> Call.of("/api/v1/terminals"), false, 200));
     c.put("GET /api/v1/session", new Case(() -> Call.of("/api/v1/session"), false, 200));
+    c.put("GET /api/v1/audit", new Case(() -> Call.of("/api/v1/audit"), false, 200));
     return c;
   }
 

@@ -108,6 +108,8 @@ class MetricsTest {
     assertThat(sample(m, "xiaolaba_quartz_misfires_total{outcome=\"late\"}")).isZero();
     assertThat(sample(m, "xiaolaba_redis_ping_seconds_count{outcome=\"ok\"}")).isGreaterThan(0);
     assertThat(sample(m, "xiaolaba_blocking_queue")).isGreaterThanOrEqualTo(0);
+    assertThat(sample(m, "xiaolaba_audit_dropped_total{reason=\"busy\"}")).isZero();
+    assertThat(sample(m, "xiaolaba_audit_dropped_total{reason=\"failed\"}")).isZero();
     assertThat(sample(m, "jvm_memory_used_bytes")).isGreaterThan(0);
     assertThat(m).contains("jvm_gc_").contains("jvm_threads_live_threads");
     assertThat(sample(m, "system_cpu_count")).isGreaterThan(0);

@@ -178,14 +178,8 @@ public final class ProgramsApi {
       throw new InvalidInputException(
           "date", "expected a date yyyy-MM-dd, e.g. 2026-11-27; got '" + dateText + "'");
     }
-    String format = r.queryParam("format").orElse(null);
-    if (format != null && !format.equals("csv") && !format.equals("json")) {
-      throw new InvalidInputException("format", "expected csv or json; got '" + format + "'");
-    }
+    boolean csv = Csv.wanted(r);
     List<AsRunEntry> entries = programs.asRunDay(area, date);
-    String accept = r.headers().get(HttpHeaderNames.ACCEPT);
-    boolean csv =
-        "csv".equals(format) || (format == null && accept != null && accept.contains("text/csv"));
     if (!csv) return ApiResponse.ok(entries);
     return ApiResponse.text(HttpResponseStatus.OK, AsRunCsv.CONTENT_TYPE, AsRunCsv.write(entries))
         .header(

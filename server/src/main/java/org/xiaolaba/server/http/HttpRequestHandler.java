@@ -5,18 +5,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -28,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -45,9 +41,6 @@ import org.xiaolaba.server.auth.Principal;
  */
 public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpRequestHandler.class);
-
-  /** The policy of every answer but a console page: nothing in it may load or run anything. */
-  private static final String API_POLICY = "default-src 'none'; frame-ancestors 'none'";
 
   private enum State {
     IDLE,
@@ -204,6 +197,7 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
         ctx,
         token.get(),
         p -> {
+          principal = p; // known from here on, refused or not: the audit log names it
           if (p == null) {
             reject(
                 ctx,
@@ -224,7 +218,6 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
           } else if (route.throttle() != null && throttled(ctx, route, p)) {
             return;
           } else {
-            principal = p;
             beginBody(ctx);
           }
         });
@@ -475,14 +468,6 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static void closeQuietly(java.io.Closeable c) {
-    try {
-      c.close();
-    } catch (IOException ignored) {
-      // nothing to do
-    }
-  }
-
   private static void deleteQuietly(Path file) {
     try {
       java.nio.file.Files.deleteIfExists(file);
@@ -526,66 +511,35 @@ public final class HttpRequestHandler extends ChannelInboundHandlerAdapter {
     respond(ctx, route, response);
   }
 
-  /** Writes a response from any thread; then reads the next request or closes. */
+  /**
+   * Writes a response from any thread; then reads the next request or closes. Every answer passes
+   * here once, so this is where it is timed and, for state-changing requests, audited.
+   */
   void respond(ChannelHandlerContext ctx, String route, ApiResponse response) {
     if (!ctx.executor().inEventLoop()) {
       ctx.executor().execute(() -> respond(ctx, route, response));
       return;
     }
+    // Read before writing: a write that completes at once resets the request for the next one.
+    Router.Match m = match;
+    services
+        .audit()
+        .record(
+            request,
+            route,
+            m == null ? Map.of() : m.params(),
+            principal,
+            remoteAddress(ctx),
+            response);
     if (!ctx.channel().isActive()) {
-      if (response.file() != null) closeQuietly(response.file().channel());
+      ResponseWriter.discard(response);
       return;
     }
     boolean head = request != null && request.method().equals(HttpMethod.HEAD);
-    // Read before writing: a write that completes at once resets the request for the next one.
     String method = request == null ? "?" : request.method().name();
     boolean close = closeAfterResponse;
-    if (response.file() != null && !head) {
-      writeFile(ctx, response, close);
-    } else {
-      if (response.file() != null) {
-        closeQuietly(response.file().channel());
-        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, response.file().length());
-      }
-      byte[] body = response.body() == null ? new byte[0] : response.body();
-      FullHttpResponse full =
-          new DefaultFullHttpResponse(
-              HttpVersion.HTTP_1_1,
-              response.status(),
-              head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
-      full.headers().set(response.headers());
-      if (!full.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-        full.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-      }
-      finishHeaders(full, close);
-      ctx.writeAndFlush(full).addListener(afterWrite(ctx, close));
-    }
+    ResponseWriter.write(ctx, response, head, close).addListener(afterWrite(ctx, close));
     services.metrics().record(method, route, response.status().code(), startNanos);
-  }
-
-  private void writeFile(ChannelHandlerContext ctx, ApiResponse response, boolean close) {
-    ApiResponse.FileRegionSpec spec = response.file();
-    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
-    head.headers().set(response.headers());
-    head.headers().set(HttpHeaderNames.CONTENT_LENGTH, spec.length());
-    finishHeaders(head, close);
-    ctx.write(head);
-    ctx.write(new DefaultFileRegion(spec.channel(), spec.offset(), spec.length()));
-    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(afterWrite(ctx, close));
-  }
-
-  /**
-   * Headers every answer carries: no content sniffing, and for anything that is not a console page
-   * (which sets its own policy) a content security policy that lets it load and run nothing.
-   */
-  private static void finishHeaders(HttpResponse response, boolean close) {
-    response.headers().set("X-Content-Type-Options", "nosniff");
-    if (!response.headers().contains("Content-Security-Policy")) {
-      response.headers().set("Content-Security-Policy", API_POLICY);
-    }
-    if (close) {
-      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    }
   }
 
   private ChannelFutureListener afterWrite(ChannelHandlerContext ctx, boolean close) {

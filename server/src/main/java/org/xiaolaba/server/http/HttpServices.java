@@ -7,8 +7,8 @@ import org.xiaolaba.server.auth.TokenStore;
 
 /**
  * What every HTTP connection shares: the limits, the route table, auth (token lookups through
- * {@link TokenCheck}), who a request comes from ({@link ClientAddress}), the per-address throttle
- * and the blocking workers.
+ * {@link TokenCheck}), who a request comes from ({@link ClientAddress}), the per-address throttle,
+ * the blocking workers and the audit log's recorder.
  */
 public record HttpServices(
     Settings settings,
@@ -20,4 +20,5 @@ public record HttpServices(
     HttpMetrics metrics,
     ClientThrottle throttle,
     TokenCheck tokenCheck,
-    ClientAddress clients) {}
+    ClientAddress clients,
+    AuditRecorder audit) {}
