@@ -166,5 +166,10 @@ public record Settings(
    * The audit log of state-changing requests: entries older than {@code retention} are removed as
    * new ones are written, and never shown.
    */
-  public record Audit(Duration retention) {}
+  /**
+   * The audit log: entries are kept for {@code retention}, at most {@code maxEntries} of them (the
+   * oldest go first), and of requests without a known token at most {@code anonymousPerMinute} per
+   * client address a minute on each node (the rest are counted, not kept).
+   */
+  public record Audit(Duration retention, long maxEntries, int anonymousPerMinute) {}
 }

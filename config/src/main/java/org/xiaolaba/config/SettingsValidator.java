@@ -199,6 +199,8 @@ final class SettingsValidator {
         "expected longer than websocket.pingInterval (" + w.pingInterval() + ")");
 
     positive("audit.retention", s.audit().retention());
+    range("audit.maxEntries", s.audit().maxEntries(), 1000, 1_000_000_000);
+    range("audit.anonymousPerMinute", s.audit().anonymousPerMinute(), 1, 100_000);
     check(
         s.audit().retention().compareTo(Duration.ofDays(100 * 366)) <= 0,
         "audit.retention",

@@ -45,8 +45,8 @@ import org.xiaolaba.server.audit.AuditLog;
 import org.xiaolaba.server.auth.AreaAccess;
 import org.xiaolaba.server.auth.RevokedTokenSockets;
 import org.xiaolaba.server.auth.TokenStore;
-import org.xiaolaba.server.http.ClientAddress;
 import org.xiaolaba.server.http.AuditRecorder;
+import org.xiaolaba.server.http.ClientAddress;
 import org.xiaolaba.server.http.ClientThrottle;
 import org.xiaolaba.server.http.HttpMetrics;
 import org.xiaolaba.server.http.HttpServerInitializer;
@@ -217,13 +217,21 @@ public final class XiaolabaServer implements AutoCloseable {
     new TerminalsApi(presence, access).register(router);
     new org.xiaolaba.server.api.ClientSupportApi(clock).register(router);
     new org.xiaolaba.server.api.ConsoleApi().register(router);
-    AuditLog audit = new AuditLog(b.redis, clock, settings.zone(), settings.audit().retention());
+    AuditLog audit =
+        new AuditLog(
+            b.redis,
+            clock,
+            settings.zone(),
+            settings.audit().retention(),
+            settings.audit().maxEntries());
     new AuditApi(audit).register(router);
 
     b.revocations = new RevokedTokenSockets(b.redis, tokens);
     b.revocations.start();
     b.routes = router.routes();
-    ClientThrottle throttle = new ClientThrottle(settings.http().throttle(), clock);
+    ClientThrottle throttle =
+        new ClientThrottle(
+            settings.http().throttle(), settings.audit().anonymousPerMinute(), clock);
     TokenCheck tokenCheck = new TokenCheck(tokens::lookup, b.blocking, throttle);
     HttpServices services =
         new HttpServices(
@@ -238,7 +246,7 @@ public final class XiaolabaServer implements AutoCloseable {
             throttle,
             tokenCheck,
             clients(settings),
-            new AuditRecorder(audit, b.blocking, metrics));
+            new AuditRecorder(audit, b.blocking, metrics, throttle));
     Transport transport = Transport.choose(settings.http().transport());
     b.boss =
         new MultiThreadIoEventLoopGroup(

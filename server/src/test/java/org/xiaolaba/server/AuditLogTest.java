@@ -181,6 +181,58 @@ class AuditLogTest {
   }
 
   @Test
+  void whatRequestsWithoutATokenAddIsBoundedPerAddressAndTheRestIsCounted() throws Exception {
+    String flooder = "127.0.0.77";
+    for (int i = 0; i < 30; i++) {
+      try (java.net.Socket sock = new java.net.Socket()) {
+        sock.bind(new java.net.InetSocketAddress(flooder, 0));
+        sock.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5000);
+        sock.setSoTimeout(10_000);
+        sock.getOutputStream()
+            .write(
+                ("DELETE /api/v1/programs/flood-"
+                        + i
+                        + " HTTP/1.1\r\nHost: x\r\n"
+                        + "Connection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String answer =
+            new String(
+                sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(answer).startsWith("HTTP/1.1 401");
+      }
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                server
+                    .get("/metrics", null)
+                    .body()
+                    .lines()
+                    .anyMatch(
+                        l ->
+                            l.startsWith("xiaolaba_audit_dropped_total{reason=\"anonymous-rate\"")
+                                && !l.endsWith(" 0.0")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                log("limit=1000").stream()
+                        .filter(e -> flooder.equals(e.path("address").asText()))
+                        .count()
+                    == 20);
+    String dropped =
+        server
+            .get("/metrics", null)
+            .body()
+            .lines()
+            .filter(l -> l.startsWith("xiaolaba_audit_dropped_total{reason=\"anonymous-rate\""))
+            .findFirst()
+            .orElseThrow();
+    assertThat(Double.parseDouble(dropped.substring(dropped.lastIndexOf(' ') + 1))).isEqualTo(10.0);
+  }
+
+  @Test
   void readsAndTheWebSocketUpgradeAreNotRecorded() throws Exception {
     String n = "g" + serial.incrementAndGet();
     server.get("/api/v1/programs/read-" + n, TestServer.ADMIN);

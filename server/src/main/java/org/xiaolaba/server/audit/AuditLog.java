@@ -24,9 +24,9 @@ public final class AuditLog {
   static final int BATCH = 500;
 
   /**
-   * KEYS: the stream. ARGV: the entry's time (epoch ms), the oldest time kept (epoch ms), then its
-   * fields and values. The id is that time, or the last entry's time when that is later (another
-   * node's clock ahead), with the next sequence number: ids never go back.
+   * KEYS: the stream. ARGV: the entry's time (epoch ms), the oldest time kept (epoch ms), the most
+   * entries kept, then its fields and values. The id is that time, or the last entry's time when
+   * that is later (another node's clock ahead), with the next sequence number: ids never go back.
    */
   private static final String APPEND =
       """
@@ -37,9 +37,10 @@ public final class AuditLog {
         if tonumber(ARGV[1]) <= tonumber(lms) then id = lms .. '-' .. (tonumber(lseq) + 1) end
       end
       local fields = {}
-      for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+      for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
       redis.call('XADD', KEYS[1], id, unpack(fields))
       redis.call('XTRIM', KEYS[1], 'MINID', ARGV[2])
+      redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[3])
       return id
       """;
 
@@ -48,8 +49,16 @@ public final class AuditLog {
   private final ZoneId zone;
   private final Duration retention;
   private final String key;
+  private final long maxEntries;
 
   public AuditLog(RedisHandle redis, Clock clock, ZoneId zone, Duration retention) {
+    this(redis, clock, zone, retention, 1_000_000);
+  }
+
+  /** {@code maxEntries}: the most entries kept whatever their age; the oldest go first. */
+  public AuditLog(
+      RedisHandle redis, Clock clock, ZoneId zone, Duration retention, long maxEntries) {
+    this.maxEntries = maxEntries;
     this.redis = redis;
     this.clock = clock;
     this.zone = zone;
@@ -73,6 +82,7 @@ public final class AuditLog {
     List<String> args = new ArrayList<>();
     args.add(Long.toString(at));
     args.add(Long.toString(Math.max(0, at - retention.toMillis())));
+    args.add(Long.toString(maxEntries));
     fields(e)
         .forEach(
             (k, v) -> {

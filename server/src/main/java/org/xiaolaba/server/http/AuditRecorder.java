@@ -27,6 +27,8 @@ import org.xiaolaba.server.auth.Principal;
  * problem's detail, the write to Redis) is done on a blocking worker. A write that cannot be done
  * (the workers full, Redis failing) is dropped, logged and counted in {@code
  * xiaolaba_audit_dropped_total}: the client's answer never waits for it nor fails because of it.
+ * Requests without a known token are recorded at most {@code audit.anonymousPerMinute} times a
+ * minute per client address; past that they are only counted ({@code reason="anonymous-rate"}).
  */
 public final class AuditRecorder {
   private static final Logger log = LoggerFactory.getLogger(AuditRecorder.class);
@@ -51,13 +53,19 @@ public final class AuditRecorder {
   private final Executor blocking;
   private final Counter droppedBusy;
   private final Counter droppedFailed;
+  private final Counter droppedAnonymous;
+  private final ClientThrottle throttle;
   private final AtomicLong lastWarned = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
-  public AuditRecorder(AuditLog audit, Executor blocking, MeterRegistry registry) {
+  /** {@code throttle}: bounds what requests without a known token may add (per address). */
+  public AuditRecorder(
+      AuditLog audit, Executor blocking, MeterRegistry registry, ClientThrottle throttle) {
     this.audit = audit;
     this.blocking = blocking;
+    this.throttle = throttle;
     this.droppedBusy = dropped(registry, "busy");
     this.droppedFailed = dropped(registry, "failed");
+    this.droppedAnonymous = dropped(registry, "anonymous-rate");
   }
 
   private static Counter dropped(MeterRegistry registry, String reason) {
@@ -80,6 +88,11 @@ public final class AuditRecorder {
       String address,
       ApiResponse response) {
     if (request == null || !CHANGING.contains(request.method())) return;
+    // Anyone can send requests without a token: what they add to the log is bounded per address.
+    if (principal == null && throttle.take(ClientThrottle.Kind.ANONYMOUS_AUDIT, address) > 0) {
+      droppedAnonymous.increment();
+      return;
+    }
     OffsetDateTime at = audit.now();
     String method = request.method().name();
     String path = cut(pathOf(request.uri()), MAX_PATH);

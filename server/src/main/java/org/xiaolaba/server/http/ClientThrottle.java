@@ -9,16 +9,18 @@ import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
 
 /**
- * Per client address token buckets on this node: failed token checks, uploads and pushes, each
- * refilled evenly over a minute ({@code http.throttle.*}). Memory is bounded: past {@link
- * #MAX_ADDRESSES} buckets, the ones that have refilled (idle clients) are dropped.
+ * Per client address token buckets on this node: failed token checks, uploads, pushes and the audit
+ * entries of anonymous requests, each refilled evenly over a minute ({@code http.throttle.*},
+ * {@code audit.anonymousPerMinute}). Memory is bounded: past {@link #MAX_ADDRESSES} buckets, the
+ * ones that have refilled (idle clients) are dropped.
  */
 public final class ClientThrottle {
   /** What is counted. */
   public enum Kind {
     AUTH_FAILURE("failed token checks", "http.throttle.authFailuresPerMinute"),
     UPLOAD("uploads", "http.throttle.uploadsPerMinute"),
-    PUSH("pushes", "http.throttle.pushesPerMinute");
+    PUSH("pushes", "http.throttle.pushesPerMinute"),
+    ANONYMOUS_AUDIT("audit entries of requests without a known token", "audit.anonymousPerMinute");
 
     final String what;
     final String key;
@@ -50,7 +52,13 @@ public final class ClientThrottle {
   private final Map<Key, Bucket> buckets = new ConcurrentHashMap<>();
 
   public ClientThrottle(Settings.Throttle cfg, Clock clock) {
+    this(cfg, 0, clock);
+  }
+
+  /** {@code anonymousAuditedPerMinute}: see {@link Kind#ANONYMOUS_AUDIT}; 0: no limit. */
+  public ClientThrottle(Settings.Throttle cfg, int anonymousAuditedPerMinute, Clock clock) {
     this.clock = clock;
+    perMinute.put(Kind.ANONYMOUS_AUDIT, anonymousAuditedPerMinute);
     this.exemptAdmins = cfg.exemptAdmins();
     perMinute.put(Kind.AUTH_FAILURE, cfg.authFailuresPerMinute());
     perMinute.put(Kind.UPLOAD, cfg.uploadsPerMinute());
