@@ -1,6 +1,5 @@
 package org.xiaolaba.server.push;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +31,6 @@ import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.config.redis.RedisSubscription;
 import org.xiaolaba.media.Clip;
-import org.xiaolaba.scheduler.PlayCommand;
 import org.xiaolaba.scheduler.TerminalSchedule;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
@@ -122,7 +120,7 @@ public final class PushHub implements AutoCloseable {
   private volatile LongConsumer fanOutObserver = ms -> {};
 
   private final PushCounters counters;
-  private volatile TerminalSchedule schedule;
+  private final TerminalRelay terminals;
 
   public PushHub(
       RedisHandle redis,
@@ -150,13 +148,14 @@ public final class PushHub implements AutoCloseable {
     this.areas = areas;
     this.blocking = blocking;
     this.clock = clock;
+    this.terminals = new TerminalRelay(redis, areas, blocking, this::allSessions);
     this.subscription =
         new RedisSubscription(
             redis,
             "push-hub-subscriber",
             Map.of(
                 liveChannel(), this::onLive,
-                terminalChannel(), this::onTerminalCommand,
+                terminals.channel(), terminals::onCommand,
                 clipChannel(), this::onClipEvent),
             this::catchUpAll);
   }
@@ -181,10 +180,6 @@ public final class PushHub implements AutoCloseable {
 
   String liveChannel() {
     return redis.key("live");
-  }
-
-  String terminalChannel() {
-    return redis.key("terminal-cmd");
   }
 
   String clipChannel() {
@@ -311,9 +306,12 @@ public final class PushHub implements AutoCloseable {
     return redis.key("push:" + id);
   }
 
-  /** Sends a frame to every terminal, on any node, that lies in one of {@code targetAreas}. */
-  public void sendToTerminals(List<String> targetAreas, String frame) {
-    redis.client().publish(terminalChannel(), String.join(",", targetAreas) + "\n" + frame);
+  /**
+   * Sends a frame to every terminal, on any node, that lies in one of {@code targetAreas}; {@code
+   * runId} names the run of a {@code play} (what the terminal may then confirm), null otherwise.
+   */
+  public void sendToTerminals(List<String> targetAreas, String runId, String frame) {
+    terminals.send(targetAreas, runId, frame);
   }
 
   // ---- sessions (called on their event loops) ----
@@ -341,10 +339,36 @@ public final class PushHub implements AutoCloseable {
   void unregister(WebSocketSession s) {
     Set<WebSocketSession> onLoop = sessions.get(s.loop());
     if (onLoop != null) onLoop.remove(s);
-    for (String ch : s.channels()) {
-      Subscribers set = byChannel.get(ch);
-      if (set != null) set.remove(s);
-    }
+    for (String ch : s.channels()) unsubscribe(ch, s);
+  }
+
+  /** Adds a subscriber of a channel; the channel's entry is made with its first subscriber. */
+  private void subscribers(String channel, WebSocketSession s) {
+    byChannel.compute(
+        channel,
+        (k, set) -> {
+          Subscribers subs = set == null ? new Subscribers() : set;
+          subs.add(s);
+          return subs;
+        });
+  }
+
+  /**
+   * Removes a subscriber of a channel, and the channel's entry with its last subscriber: channels
+   * anyone ever subscribed to leave nothing behind (atomically with {@link #subscribers}).
+   */
+  private void unsubscribe(String channel, WebSocketSession s) {
+    byChannel.computeIfPresent(
+        channel,
+        (k, set) -> {
+          set.remove(s);
+          return set.isEmpty() ? null : set;
+        });
+  }
+
+  /** Channels with at least one subscriber on this node (a gauge). */
+  public int channelsWatched() {
+    return byChannel.size();
   }
 
   /** Live messages queued in the event loops' outboxes and not written yet (a gauge). */
@@ -394,7 +418,7 @@ public final class PushHub implements AutoCloseable {
    * nothing falls between the two; the session drops live duplicates it already replayed.
    */
   void subscribe(WebSocketSession s, String channel, String since, String sinceEpoch) {
-    byChannel.computeIfAbsent(channel, k -> new Subscribers()).add(s);
+    subscribers(channel, s);
     s.beginReplay(channel);
     history
         .missed(channel, since, sinceEpoch)
@@ -480,20 +504,35 @@ public final class PushHub implements AutoCloseable {
     return Frames.write(frame);
   }
 
-  /** Watches a clip: {@code subscribed}, the clip as it is now, then every change. */
+  /**
+   * Watches a clip: {@code subscribed}, the clip as it is now, then every change. Whether the clip
+   * exists is asked on a worker; a clip that does not is answered with an error naming the channel
+   * and the connection stops watching it (nothing of it is left here).
+   */
   void watchClip(WebSocketSession s, String channel) {
-    byChannel.computeIfAbsent(channel, k -> new Subscribers()).add(s);
+    subscribers(channel, s);
     String id = channel.substring(CLIP_PREFIX.length());
-    blocking.execute(
-        () -> {
-          Optional<Clip> clip = clips.apply(id);
-          if (clip.isEmpty()) {
-            s.unwatch(channel, "no clip with id '" + id + "'");
-            return;
-          }
-          s.send(Frames.subscribed(channel, true, null, null));
-          s.send(clipFrame(clip.get()));
-        });
+    try {
+      blocking.execute(
+          () -> {
+            Optional<Clip> clip;
+            try {
+              clip = clips.apply(id);
+            } catch (RuntimeException e) {
+              s.unwatch(
+                  channel, "bad-channel", channel + " could not be checked now; try again shortly");
+              return;
+            }
+            if (clip.isEmpty()) {
+              s.unwatch(channel, "bad-channel", channel + ": no clip with id '" + id + "'");
+              return;
+            }
+            s.send(Frames.subscribed(channel, true, null, null));
+            s.send(clipFrame(clip.get()));
+          });
+    } catch (RejectedExecutionException e) {
+      s.unwatch(channel, "bad-channel", channel + " could not be checked now; try again shortly");
+    }
   }
 
   private void onClipEvent(String message) {
@@ -512,8 +551,7 @@ public final class PushHub implements AutoCloseable {
   }
 
   void unwatch(WebSocketSession s, String channel) {
-    Subscribers set = byChannel.get(channel);
-    if (set != null) set.remove(s);
+    unsubscribe(channel, s);
   }
 
   /** A resident acknowledged a push: count it once per connection in the push's report. */
@@ -545,66 +583,14 @@ public final class PushHub implements AutoCloseable {
     counters.delivered(pushId, channel, offset, delivered);
   }
 
-  private void onTerminalCommand(String message) {
-    int a = message.indexOf('\n');
-    if (a < 0) return;
-    List<String> targets = List.of(message.substring(0, a).split(","));
-    ByteBuf frame = Unpooled.copiedBuffer(message.substring(a + 1), StandardCharsets.UTF_8);
-    try {
-      for (WebSocketSession s : allSessions()) {
-        if (s.isTerminal()
-            && s.terminalAreas().stream().anyMatch(area -> areas.coversAny(targets, area))) {
-          s.send(frame.retainedDuplicate());
-        }
-      }
-    } finally {
-      frame.release();
-    }
+  /** Terminals' plays, stops and confirmations. */
+  TerminalRelay terminals() {
+    return terminals;
   }
-
-  // ---- terminals' plays (blocking workers) ----
 
   /** Where terminals' upcoming plays and confirmations go; set once the scheduler runs. */
   public void attach(TerminalSchedule schedule) {
-    this.schedule = schedule;
-  }
-
-  /** A terminal connected: sends it its plays for the rest of the day, read on a worker. */
-  void sendUpcoming(WebSocketSession s) {
-    TerminalSchedule sched = schedule;
-    if (sched == null) return;
-    onWorker(
-        "upcoming plays for terminal " + s.principal().id(),
-        () -> {
-          List<PlayCommand> plays = sched.upcomingFor(s.terminalAreas());
-          for (PlayCommand c : plays) s.send(Frames.play(c));
-          log.debug("Terminal {} sent {} upcoming plays", s.principal().id(), plays.size());
-        });
-  }
-
-  /** A terminal reported playing a run: counted in the run's as-run record. */
-  void confirmPlaying(WebSocketSession s, String runId) {
-    TerminalSchedule sched = schedule;
-    if (sched == null) return;
-    String terminal = s.principal().id();
-    onWorker(
-        "confirmation of run " + runId + " by terminal " + terminal,
-        () -> sched.confirmPlaying(runId, terminal));
-  }
-
-  private void onWorker(String what, Runnable work) {
-    try {
-      blocking.execute(
-          () -> {
-            try {
-              work.run();
-            } catch (RuntimeException e) {
-              log.warn("{} failed: {}", what, e.toString());
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      log.warn("{} dropped: the blocking workers are saturated", what);
-    }
+    terminals.attach(schedule);
   }
 
   /** Closes every connection with 1001 (going away), for a graceful shutdown. */

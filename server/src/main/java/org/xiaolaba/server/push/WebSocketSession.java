@@ -31,6 +31,12 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     implements LoopOutbox.Flushable {
   private static final Logger log = LoggerFactory.getLogger(WebSocketSession.class);
   static final int CLOSE_SLOW = 4008;
+
+  /**
+   * Sent too many messages too fast ({@code websocket.opBurst}, {@code websocket.opsPerSecond}).
+   */
+  static final int CLOSE_RATE_LIMITED = 4029;
+
   static final int MAX_ERRORS = 5;
   static final int MAX_PENDING_DURING_REPLAY = 1000;
 
@@ -62,6 +68,9 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   private long lastRead;
   private long lastPing;
 
+  /** The runs a terminal was sent plays for (what its status may confirm); null for others. */
+  private TerminalRuns runs;
+
   /** Live messages held while a channel's history is replayed; several replays may overlap. */
   private static final class ReplayState {
     final ArrayDeque<Object[]> pending = new ArrayDeque<>();
@@ -73,11 +82,12 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       Principal principal,
       TerminalPresence presence,
       int maxSubscriptions,
+      OpBucket ops,
       java.time.Duration idleTimeout) {
     this.hub = hub;
     this.principal = principal;
     this.presence = presence;
-    this.messages = new ClientMessages(this, hub, presence, channels, maxSubscriptions);
+    this.messages = new ClientMessages(this, hub, presence, channels, maxSubscriptions, ops);
     this.closeGraceMillis = Math.min(idleTimeout.toMillis(), MAX_CLOSE_GRACE.toMillis());
   }
 
@@ -90,15 +100,15 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     return principal;
   }
 
-  /** Stops watching a channel that turned out not to exist, and says why. */
-  void unwatch(String ch, String reason) {
+  /** Stops watching a channel that turned out not to exist (or cannot be checked), says why. */
+  void unwatch(String ch, String code, String reason) {
     channel
         .eventLoop()
         .execute(
             () -> {
               channels.remove(ch);
               hub.unwatch(this, ch);
-              error("bad-channel", reason);
+              error(code, reason);
             });
   }
 
@@ -140,14 +150,15 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   /** A terminal is subscribed to its areas and its own channel, and sent its plays of the day. */
   private void startTerminal() {
     presence.connected(principal, connectionId());
+    runs = new TerminalRuns();
     for (String area : principal.areas()) {
-      channels.add("area:" + area);
+      channels.addAutomatic("area:" + area);
       hub.subscribe(this, "area:" + area, null, null);
     }
     String own = PushHub.TERMINAL_PREFIX + principal.id();
-    channels.add(own);
+    channels.addAutomatic(own);
     hub.subscribe(this, own, null, null);
-    hub.sendUpcoming(this);
+    hub.terminals().sendUpcoming(this);
   }
 
   @Override
@@ -175,6 +186,31 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       error("binary", "binary frames are not supported; send JSON text frames");
     }
     // Pong frames only prove the client is alive, which lastRead now says.
+  }
+
+  /** Sent too many messages too fast: says so, then closes ({@link #CLOSE_RATE_LIMITED}). */
+  void rateLimited(String message) {
+    log.debug("Closing {}: {}", channel.remoteAddress(), message);
+    send(Frames.error("rate-limited", message));
+    closeWith(CLOSE_RATE_LIMITED, "rate limited");
+  }
+
+  /**
+   * A {@code play} for {@code runId} to this terminal, from any thread: noted (its status may then
+   * confirm the run) and sent.
+   */
+  void sendPlay(String runId, ByteBuf frame) {
+    if (!channel.eventLoop().inEventLoop()) {
+      channel.eventLoop().execute(() -> sendPlay(runId, frame));
+      return;
+    }
+    if (runs != null && runs.sent(runId)) hub.terminals().confirmPlaying(this, runId);
+    send(frame);
+  }
+
+  /** The terminal reports playing {@code runId}: counted when it was sent here, once. */
+  void confirmPlaying(String runId) {
+    if (runs != null && runs.confirm(runId)) hub.terminals().confirmPlaying(this, runId);
   }
 
   /** Answers a message the server cannot use; after {@link #MAX_ERRORS} the connection closes. */
