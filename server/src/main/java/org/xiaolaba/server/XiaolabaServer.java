@@ -214,7 +214,7 @@ public final class XiaolabaServer implements AutoCloseable {
     new org.xiaolaba.server.api.ClientSupportApi(clock).register(router);
     new org.xiaolaba.server.api.ConsoleApi().register(router);
 
-    b.revocations = new RevokedTokenSockets(b.redis, tokens);
+    b.revocations = new RevokedTokenSockets(b.redis, tokens, presence::revoked);
     b.revocations.start();
     b.routes = router.routes();
     ClientThrottle throttle = new ClientThrottle(settings.http().throttle(), clock);
