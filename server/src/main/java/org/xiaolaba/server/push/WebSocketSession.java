@@ -13,10 +13,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.server.auth.Principal;
@@ -38,7 +35,6 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   static final int CLOSE_RATE_LIMITED = 4029;
 
   static final int MAX_ERRORS = 5;
-  static final int MAX_PENDING_DURING_REPLAY = 1000;
 
   /** How long a close frame may wait behind a full queue, at most. */
   static final java.time.Duration MAX_CLOSE_GRACE = java.time.Duration.ofSeconds(10);
@@ -55,8 +51,8 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
    */
   private volatile Principal principal;
 
-  /** Channels whose history is being replayed; null when none (most of the time). */
-  private Map<String, ReplayState> replaying;
+  /** Live messages held while channels' histories are replayed. */
+  private final HeldLive held = new HeldLive();
 
   private Channel channel;
   private int errors;
@@ -70,12 +66,6 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
 
   /** The runs a terminal was sent plays for (what its status may confirm); null for others. */
   private TerminalRuns runs;
-
-  /** Live messages held while a channel's history is replayed; several replays may overlap. */
-  private static final class ReplayState {
-    final ArrayDeque<Object[]> pending = new ArrayDeque<>();
-    int outstanding;
-  }
 
   public WebSocketSession(
       PushHub hub,
@@ -164,10 +154,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     hub.unregister(this);
-    if (replaying != null) {
-      replaying.values().forEach(r -> r.pending.forEach(p -> ((ByteBuf) p[1]).release()));
-      replaying = null;
-    }
+    held.releaseAll();
     if (isTerminal()) presence.disconnected(principal, connectionId());
     ctx.fireChannelInactive();
   }
@@ -228,8 +215,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   void beginReplay(String ch) {
     // A second subscribe to a channel whose replay is still running (a terminal's automatic one,
     // then its own with `since`) shares the held messages instead of dropping them.
-    if (replaying == null) replaying = new HashMap<>(2);
-    replaying.computeIfAbsent(ch, k -> new ReplayState()).outstanding++;
+    held.begin(ch);
   }
 
   /** Called from a worker when the history is read: continue on the event loop. */
@@ -256,14 +242,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       send(e.frame());
       channels.sentNow(ch, offset);
     }
-    ReplayState state = replaying == null ? null : replaying.get(ch);
-    if (state != null && --state.outstanding <= 0) {
-      replaying.remove(ch);
-      if (replaying.isEmpty()) replaying = null;
-      for (Object[] p : state.pending) {
-        deliverNow(ch, (StreamOffset) p[0], (ByteBuf) p[1], true);
-      }
-    }
+    held.end(ch, (offset, frame) -> deliverNow(ch, offset, frame, true));
   }
 
   /**
@@ -328,14 +307,8 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
    * Frames#wireText}), owned from here.
    */
   boolean deliverInLoop(String ch, StreamOffset offset, ByteBuf frame) {
-    ReplayState state = replaying == null ? null : replaying.get(ch);
-    if (state != null) {
-      if (state.pending.size() >= MAX_PENDING_DURING_REPLAY) {
-        frame.release();
-        closeWith(CLOSE_SLOW, "slow");
-        return false;
-      }
-      state.pending.add(new Object[] {offset, frame});
+    if (held.holding(ch)) {
+      if (!held.hold(ch, offset, frame)) closeWith(CLOSE_SLOW, "slow");
       return false;
     }
     // Not flushed here: the outbox flushes once it has written this pass's messages.
