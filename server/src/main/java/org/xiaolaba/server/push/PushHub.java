@@ -3,14 +3,10 @@ package org.xiaolaba.server.push;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,10 +20,8 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xiaolaba.config.AreaCodes;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.Settings;
-import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.config.redis.RedisSubscription;
 import org.xiaolaba.media.Clip;
@@ -51,10 +45,8 @@ import org.xiaolaba.server.auth.Role;
  */
 public final class PushHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PushHub.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
   static final String CLIP_PREFIX = "clip:";
   static final String TERMINAL_PREFIX = "terminal:";
-  static final int MAX_BODY_CHARS = 100_000;
 
   /** A catch-up read Redis did not answer is tried again after this, the pause doubling... */
   static final Duration CATCH_UP_FIRST_PAUSE = Duration.ofMillis(100);
@@ -64,34 +56,6 @@ public final class PushHub implements AutoCloseable {
 
   /** How long a catch-up is tried again before its connection is closed 1013 (come back later). */
   static final Duration CATCH_UP_PATIENCE = Duration.ofMinutes(1);
-
-  /**
-   * One push in one script (one write, one fsync): its report, then for each channel the history
-   * append, the trim by length and age, the epoch if the history is new, and the live message.
-   * KEYS: the report's key, then each channel's stream key and epoch key. ARGV: data, max length,
-   * live channel, push id, the oldest offset kept, a new epoch token, the number of channels n, the
-   * n channel names, then the report's fields and values.
-   */
-  private static final String APPEND_AND_PUBLISH =
-      """
-      local n = tonumber(ARGV[7])
-      local report = {}
-      for j = 8 + n, #ARGV do report[#report + 1] = ARGV[j] end
-      redis.call('HSET', KEYS[1], unpack(report))
-      redis.call('HSET', KEYS[1], 'written', n)
-      local offsets = {}
-      for i = 1, n do
-        local key = KEYS[2 * i]
-        local id = redis.call('XADD', key, 'MAXLEN', ARGV[2], '*', 'data', ARGV[1])
-        redis.call('XTRIM', key, 'MINID', ARGV[5])
-        redis.call('SET', KEYS[2 * i + 1], ARGV[6], 'NX')
-        local ch = ARGV[7 + i]
-        redis.call('PUBLISH', ARGV[3], ch .. '\\n' .. id .. '\\n' .. ARGV[4] .. '\\n' ..
-          '{"type":"push","channel":"' .. ch .. '","offset":"' .. id .. '","data":' .. ARGV[1] .. '}')
-        offsets[i] = id
-      end
-      return offsets
-      """;
 
   private final RedisHandle redis;
   private final AreaTree areas;
@@ -113,8 +77,8 @@ public final class PushHub implements AutoCloseable {
   private final long sweepMillis;
   private final RedisSubscription subscription;
   private final Function<String, Optional<Clip>> clips;
-  private final int historyLength;
   private final ChannelHistory history;
+  private final PushStore store;
 
   /** Told, per live message, the milliseconds from its append in Redis to its last write here. */
   private volatile LongConsumer fanOutObserver = ms -> {};
@@ -130,7 +94,6 @@ public final class PushHub implements AutoCloseable {
       Function<String, Optional<Clip>> clips,
       Settings.WebSocket cfg) {
     this.redis = redis;
-    this.historyLength = cfg.historyLength();
     this.counters = new PushCounters(redis);
     this.history =
         new ChannelHistory(
@@ -139,6 +102,7 @@ public final class PushHub implements AutoCloseable {
             cfg.historyMaxAge(),
             cfg.historyLength(),
             Math.max(2, Runtime.getRuntime().availableProcessors()));
+    this.store = new PushStore(redis, areas, clock, history, cfg, liveChannel());
     this.pingNanos = cfg.pingInterval().toNanos();
     this.idleNanos = cfg.idleTimeout().toNanos();
     // A fifth of the ping interval: 5 s by default (a ping goes out 25-30 s after the client fell
@@ -186,124 +150,15 @@ public final class PushHub implements AutoCloseable {
     return redis.key("clip-events");
   }
 
-  private String streamKey(String channel) {
-    return history.streamKey(channel);
-  }
-
-  private String epochKey(String channel) {
-    return history.epochKey(channel);
-  }
-
   // ---- publishing (blocking workers) ----
 
   /** Writes a push to the history of every area channel it reaches and sends it live. */
   public String publish(PushRequest req, String audioUrl) {
-    List<String> targets = validate(req);
-    String id = newId();
-    Instant now = clock.instant();
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("pushId", id);
-    data.put("kind", req.kind() == null ? "notice" : req.kind());
-    data.put("title", req.title());
-    data.put("body", req.body() == null ? "" : req.body());
-    if (audioUrl != null) data.put("audioUrl", audioUrl);
-    data.put("sentAt", now.toString());
-    String dataJson = Frames.write(data);
-
-    Set<String> channels = new LinkedHashSet<>();
-    for (String area : targets) {
-      for (String code : areas.selfAndDescendants(area)) channels.add("area:" + code);
-    }
-    for (String terminal : req.terminalsOrNone()) channels.add(TERMINAL_PREFIX + terminal);
-    Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("id", id);
-    meta.put("kind", (String) data.get("kind"));
-    meta.put("title", req.title());
-    meta.put("areas", String.join(",", targets));
-    meta.put("terminals", String.join(",", req.terminalsOrNone()));
-    meta.put("createdAt", now.toString());
-    meta.put("delivered", "0");
-    meta.put("acked", "0");
-    List<String> keys = new ArrayList<>(channels.size() * 2 + 1);
-    keys.add(pushKey(id));
-    for (String ch : channels) {
-      keys.add(streamKey(ch));
-      keys.add(epochKey(ch));
-    }
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                dataJson,
-                Integer.toString(historyLength),
-                liveChannel(),
-                id,
-                history.oldestKept(),
-                newId(),
-                Integer.toString(channels.size())));
-    args.addAll(channels);
-    meta.forEach(
-        (field, value) -> {
-          args.add(field);
-          args.add(value);
-        });
-    redis.client().eval(APPEND_AND_PUBLISH, keys, args);
-    log.info(
-        "Push {} '{}' written to {} channels for areas {} and terminals {}",
-        id,
-        req.title(),
-        channels.size(),
-        targets,
-        req.terminalsOrNone());
-    return id;
-  }
-
-  private List<String> validate(PushRequest req) {
-    if (req.title() == null || req.title().isBlank())
-      throw new InvalidInputException("title", "title is required");
-    if (req.title().length() > 200)
-      throw new InvalidInputException("title", "title is longer than 200 characters");
-    // A bulletin digest holds many items; it is still far below a connection's outbound bound.
-    if (req.body() != null && req.body().length() > MAX_BODY_CHARS)
-      throw new InvalidInputException(
-          "body", "body is longer than " + MAX_BODY_CHARS + " characters");
-    if (req.kind() != null
-        && !Set.of("policy", "news", "notice", "bulletin").contains(req.kind())) {
-      throw new InvalidInputException(
-          "kind", "kind must be policy, news, notice or bulletin, not '" + req.kind() + "'");
-    }
-    if (req.areasOrNone().isEmpty() && req.terminalsOrNone().isEmpty()) {
-      throw new InvalidInputException("areas", "name at least one area code (or terminal)");
-    }
-    for (String t : req.terminalsOrNone()) {
-      if (t == null || !t.matches("[A-Za-z0-9_-]{1,64}")) {
-        throw new InvalidInputException("terminals", "not a terminal id: '" + t + "'");
-      }
-    }
-    return req.areasOrNone().isEmpty() ? List.of() : AreaCodes.parse(areas, req.areas(), "areas");
+    return store.publish(req, audioUrl);
   }
 
   public Optional<PushReport> report(String id) {
-    Map<String, String> h = redis.client().hgetAll(pushKey(id));
-    if (h == null || h.isEmpty()) return Optional.empty();
-    return Optional.of(
-        new PushReport(
-            h.get("id"),
-            h.get("kind"),
-            h.get("title"),
-            split(h.get("areas")),
-            split(h.get("terminals")),
-            Instant.parse(h.get("createdAt")),
-            Long.parseLong(h.get("written")),
-            Long.parseLong(h.get("delivered")),
-            Long.parseLong(h.get("acked"))));
-  }
-
-  private static List<String> split(String csv) {
-    return csv == null || csv.isEmpty() ? List.of() : List.of(csv.split(","));
-  }
-
-  private String pushKey(String id) {
-    return redis.key("push:" + id);
+    return store.report(id);
   }
 
   /**
@@ -612,11 +467,5 @@ public final class PushHub implements AutoCloseable {
     subscription.close();
     history.close();
     counters.close();
-  }
-
-  private static String newId() {
-    byte[] b = new byte[9];
-    RANDOM.nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 }
