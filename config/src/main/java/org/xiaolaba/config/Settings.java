@@ -148,7 +148,9 @@ public record Settings(
   /**
    * WebSocket connections. {@code allowTokenInUrl}: whether {@code /ws?token=} still authenticates
    * (old terminals); off, a token must come in the first frame ({@code {"op": "auth"}}) and a URL
-   * with one is refused with 400.
+   * with one is refused with 400. {@code opBurst} and {@code opsPerSecond}: the messages one
+   * connection may send at once and then each second (a token bucket per connection); past it the
+   * connection is closed.
    */
   public record WebSocket(
       boolean allowTokenInUrl,
@@ -157,6 +159,8 @@ public record Settings(
       Duration idleTimeout,
       ByteSize maxOutboundBuffer,
       int maxSubscriptions,
+      int opBurst,
+      int opsPerSecond,
       int maxConnectionsPerIp,
       int historyLength,
       Duration historyMaxAge,

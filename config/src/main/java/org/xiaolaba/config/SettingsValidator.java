@@ -189,6 +189,8 @@ final class SettingsValidator {
         "expected longer than websocket.pingInterval (" + w.pingInterval() + ")");
     range("websocket.maxOutboundBuffer", w.maxOutboundBuffer().bytes(), 4096, 1L << 30);
     range("websocket.maxSubscriptions", w.maxSubscriptions(), 1, 10_000);
+    range("websocket.opBurst", w.opBurst(), 1, 100_000);
+    range("websocket.opsPerSecond", w.opsPerSecond(), 1, 100_000);
     range("websocket.maxConnectionsPerIp", w.maxConnectionsPerIp(), 1, 10_000_000);
     range("websocket.historyLength", w.historyLength(), 1, 1_000_000);
     positive("websocket.historyMaxAge", w.historyMaxAge());

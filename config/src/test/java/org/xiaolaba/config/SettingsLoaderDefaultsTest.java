@@ -90,6 +90,12 @@ class SettingsLoaderDefaultsTest {
   }
 
   @Test
+  void aWebSocketMaySendABurstOfTwentyMessagesThenFiveASecond() {
+    assertThat(defaults.websocket().opBurst()).isEqualTo(20);
+    assertThat(defaults.websocket().opsPerSecond()).isEqualTo(5);
+  }
+
+  @Test
   void theSampleAreaTreeIsRudongCountyWithTownsAndVillages() {
     AreaNode root = defaults.areas();
     assertThat(root.code()).isEqualTo("320623");

@@ -184,4 +184,15 @@ class SettingsLoaderEnvironmentTest {
         .hasMessageContaining(var)
         .hasMessageContaining("expected true or false");
   }
+
+  @Test
+  void theWebSocketMessageRateIsSetFromTheEnvironment() {
+    assertThat(SettingsLoader.envName("websocket.opBurst"))
+        .isEqualTo("XIAOLABA_WEBSOCKET_OP_BURST");
+    Settings s =
+        withEnv(
+            Map.of("XIAOLABA_WEBSOCKET_OP_BURST", "7", "XIAOLABA_WEBSOCKET_OPS_PER_SECOND", "2"));
+    assertThat(s.websocket().opBurst()).isEqualTo(7);
+    assertThat(s.websocket().opsPerSecond()).isEqualTo(2);
+  }
 }

@@ -253,6 +253,15 @@ class SettingsValidationTest {
   }
 
   @Test
+  void aWebSocketMessageRateOfZeroIsRefused() {
+    loadingEnv(Map.of("XIAOLABA_WEBSOCKET_OP_BURST", "0"))
+        .hasMessageContaining("'websocket.opBurst'")
+        .hasMessageContaining("expected 1 to 100000");
+    loadingEnv(Map.of("XIAOLABA_WEBSOCKET_OPS_PER_SECOND", "0"))
+        .hasMessageContaining("'websocket.opsPerSecond'");
+  }
+
+  @Test
   void httpTimeoutsMustBeDurationsAboveZero() throws IOException {
     loadingEnv(Map.of("XIAOLABA_HTTP_IDLE_TIMEOUT", "0s"))
         .hasMessageContaining("'http.idleTimeout'")

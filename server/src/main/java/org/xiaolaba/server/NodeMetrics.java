@@ -86,6 +86,9 @@ final class NodeMetrics implements AutoCloseable {
     Gauge.builder("xiaolaba.push.outbox.queued", hub, PushHub::outboxQueued)
         .description("Live messages queued for the event loops' connections, not written yet")
         .register(registry);
+    Gauge.builder("xiaolaba.push.channels", hub, PushHub::channelsWatched)
+        .description("Channels with at least one subscriber on this node")
+        .register(registry);
   }
 
   /** The transcoding queue, and each clip's time from accepted to ready or failed. */

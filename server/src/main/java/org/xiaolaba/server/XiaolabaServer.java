@@ -226,7 +226,7 @@ public final class XiaolabaServer implements AutoCloseable {
             settings.audit().maxEntries());
     new AuditApi(audit).register(router);
 
-    b.revocations = new RevokedTokenSockets(b.redis, tokens);
+    b.revocations = new RevokedTokenSockets(b.redis, tokens, presence::revoked);
     b.revocations.start();
     b.routes = router.routes();
     ClientThrottle throttle =

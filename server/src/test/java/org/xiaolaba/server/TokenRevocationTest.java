@@ -2,6 +2,7 @@ package org.xiaolaba.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
@@ -94,6 +95,39 @@ class TokenRevocationTest {
         .hasMessageContaining("closed instead of authed: 1008");
     assertThat(listed(editorId)).isNull();
     assertThat(revoke(a, editorId).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aRevokedTerminalLeavesThePresenceTableAtOnceOnEveryNode() throws Exception {
+    String terminal = a.token("terminal", "撤销后离表", "320623100202");
+    String id = idOf(terminal, "撤销后离表");
+    TestServer.WsRecorder socket = b.connect(terminal);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> presenceOf(a, id) != null && presenceOf(b, id) != null);
+    socket.send(Map.of("op", "status", "state", "idle", "volume", 60));
+
+    assertThat(revoke(a, id).statusCode()).isEqualTo(204);
+    assertThat(socket.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> presenceOf(a, id) == null && presenceOf(b, id) == null);
+    // Nothing the closed connection still had to write brings it back.
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> presenceOf(a, id) == null && presenceOf(b, id) == null);
+    var push =
+        a.postJson(
+            "/api/v1/pushes", TestServer.ADMIN, Map.of("terminals", List.of(id), "title", "x"));
+    assertThat(push.statusCode()).isEqualTo(400);
+  }
+
+  private static JsonNode presenceOf(TestServer s, String id) {
+    for (JsonNode t : TestServer.json(s.get("/api/v1/terminals", TestServer.ADMIN).body())) {
+      if (id.equals(t.path("id").asText())) return t;
+    }
+    return null;
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.redis.RedisHandle;
@@ -17,7 +18,8 @@ import org.xiaolaba.config.redis.RedisSubscription;
  * Closes the open WebSockets of a token once it is revoked, on every node: the WebSocket endpoint
  * tells it which token each connection authenticated with ({@link #track}), and it listens for the
  * ids that {@link TokenStore#revoke} announces. After a lost Redis subscription it checks every
- * token it holds sockets for, so a revocation announced meanwhile is not missed.
+ * token it holds sockets for, so a revocation announced meanwhile is not missed. Every revoked id
+ * is also handed to a listener first (a revoked terminal leaves the presence table).
  */
 public final class RevokedTokenSockets implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RevokedTokenSockets.class);
@@ -28,14 +30,17 @@ public final class RevokedTokenSockets implements AutoCloseable {
   private final TokenStore tokens;
   private final Map<String, Set<Channel>> byToken = new ConcurrentHashMap<>();
   private final RedisSubscription subscription;
+  private final Consumer<String> revoked;
 
-  public RevokedTokenSockets(RedisHandle redis, TokenStore tokens) {
+  /** {@code revoked} is told of every revoked token id, on this node, before its sockets close. */
+  public RevokedTokenSockets(RedisHandle redis, TokenStore tokens, Consumer<String> revoked) {
     this.tokens = tokens;
+    this.revoked = revoked;
     this.subscription =
         new RedisSubscription(
             redis,
             "token-revocations",
-            Map.of(tokens.revokedChannel(), this::closeSocketsOf),
+            Map.of(tokens.revokedChannel(), this::onRevoked),
             this::recheckAll);
   }
 
@@ -68,6 +73,15 @@ public final class RevokedTokenSockets implements AutoCloseable {
         });
   }
 
+  private void onRevoked(String tokenId) {
+    try {
+      revoked.accept(tokenId);
+    } catch (RuntimeException e) {
+      log.warn("Revocation of token {} not handed on: {}", tokenId, e.toString());
+    }
+    closeSocketsOf(tokenId);
+  }
+
   private void closeSocketsOf(String tokenId) {
     Set<Channel> open = byToken.remove(tokenId);
     if (open == null) return;
@@ -80,7 +94,7 @@ public final class RevokedTokenSockets implements AutoCloseable {
 
   private void recheckAll() {
     for (String id : List.copyOf(byToken.keySet())) {
-      if (!tokens.exists(id)) closeSocketsOf(id);
+      if (!tokens.exists(id)) onRevoked(id);
     }
   }
 

@@ -4,6 +4,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -129,13 +130,41 @@ final class ChannelHistory implements AutoCloseable {
     return missed(channel, since, CATCH_UP).thenApply(Replay::entries);
   }
 
+  /**
+   * The entries after {@code since} as frames. An entry names its push ({@code push}), whose data
+   * is kept once for all channels: the bodies of the entries read are fetched in one {@code MGET}.
+   * An entry whose body has expired (older than the kept age, not trimmed yet) is left out. Entries
+   * written before bodies were kept apart carry their {@code data} themselves.
+   */
   private List<Entry> entriesAfter(String key, String channel, String since, long count) {
-    List<Entry> entries = new ArrayList<>();
-    for (StreamEntry e : redis.client().xrange(key, "(" + since, "+", (int) count)) {
+    List<StreamEntry> read = redis.client().xrange(key, "(" + since, "+", (int) count);
+    Map<String, String> bodies = bodiesOf(read);
+    List<Entry> entries = new ArrayList<>(read.size());
+    for (StreamEntry e : read) {
       String offset = e.getID().toString();
-      entries.add(new Entry(offset, Frames.push(channel, offset, e.getFields().get("data"))));
+      String pushId = e.getFields().get("push");
+      String data = pushId == null ? e.getFields().get("data") : bodies.get(pushId);
+      if (data == null) continue;
+      entries.add(new Entry(offset, Frames.push(channel, offset, data)));
     }
     return entries;
+  }
+
+  private Map<String, String> bodiesOf(List<StreamEntry> entries) {
+    List<String> ids = new ArrayList<>();
+    for (StreamEntry e : entries) {
+      String id = e.getFields().get("push");
+      if (id != null && !ids.contains(id)) ids.add(id);
+    }
+    if (ids.isEmpty()) return Map.of();
+    String[] keys = new String[ids.size()];
+    for (int i = 0; i < keys.length; i++) keys[i] = PushStore.bodyKey(redis, ids.get(i));
+    List<String> values = redis.client().mget(keys);
+    Map<String, String> out = new HashMap<>(ids.size() * 2);
+    for (int i = 0; i < keys.length; i++) {
+      if (values.get(i) != null) out.put(ids.get(i), values.get(i));
+    }
+    return out;
   }
 
   private Replay read(String channel, String since, String sinceEpoch) {

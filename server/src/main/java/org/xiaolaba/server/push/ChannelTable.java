@@ -4,25 +4,28 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The channels one connection is subscribed to, each with the offset of the last message sent on
- * it, in two small arrays rather than a set and a map: most residents watch one channel, and a node
- * holds 100,000 of them. Touched only on the connection's event loop.
+ * The channels one connection is subscribed to, each with a few offsets, in flat arrays rather than
+ * a set and a map: most residents watch one channel, and a node holds 100,000 of them. Touched only
+ * on the connection's event loop; nothing here allocates per message.
+ *
+ * <p>Per channel: the last and the first offset sent on it (the window an {@code ack} may name),
+ * the last offset acknowledged (an ack counts once, in order), the newest offset the client was
+ * told of when subscribing, and whether the client asked for it itself (a terminal's areas are
+ * subscribed for it; its own {@code subscribe} of one of them may still replay from its offset).
  */
 final class ChannelTable {
   private static final long NONE = -1;
 
+  // Offsets as (millis, sequence) pairs, STRIDE longs per channel.
+  private static final int SENT = 0;
+  private static final int ANNOUNCED = 2;
+  private static final int FIRST = 4;
+  private static final int ACKED = 6;
+  private static final int STRIDE = 8;
+
   private String[] names = new String[1];
-  private long[] millis = new long[1];
-  private long[] sequences = new long[1];
-
-  /**
-   * Per channel, the newest offset the client was told of when it subscribed ({@code subscribed}'s
-   * offset): where a catch-up starts when nothing was sent since. Not used to drop duplicates: a
-   * second subscribe with an earlier {@code since} must still replay what lies before it.
-   */
-  private long[] announcedMillis = new long[1];
-
-  private long[] announcedSequences = new long[1];
+  private long[] offsets = new long[STRIDE];
+  private boolean[] asked = new boolean[1];
   private int size;
 
   int size() {
@@ -33,23 +36,43 @@ final class ChannelTable {
     return indexOf(channel) >= 0;
   }
 
-  /** Adds a channel with no offset sent yet; nothing when it is there already. */
+  /** Adds a channel the client asked for, with no offset sent yet; nothing when it is there. */
   void add(String channel) {
+    add(channel, true);
+  }
+
+  /**
+   * Adds a channel the server subscribed the connection to by itself (a terminal's areas and own
+   * channel); nothing when it is there already.
+   */
+  void addAutomatic(String channel) {
+    add(channel, false);
+  }
+
+  private void add(String channel, boolean byClient) {
     if (indexOf(channel) >= 0) return;
     if (size == names.length) {
       int n = size * 2;
       names = Arrays.copyOf(names, n);
-      millis = Arrays.copyOf(millis, n);
-      sequences = Arrays.copyOf(sequences, n);
-      announcedMillis = Arrays.copyOf(announcedMillis, n);
-      announcedSequences = Arrays.copyOf(announcedSequences, n);
+      offsets = Arrays.copyOf(offsets, n * STRIDE);
+      asked = Arrays.copyOf(asked, n);
     }
     names[size] = channel;
-    millis[size] = NONE;
-    sequences[size] = NONE;
-    announcedMillis[size] = NONE;
-    announcedSequences[size] = NONE;
+    Arrays.fill(offsets, size * STRIDE, (size + 1) * STRIDE, NONE);
+    asked[size] = byClient;
     size++;
+  }
+
+  /**
+   * The client asks for a channel it is subscribed to already: true once for a channel the server
+   * subscribed it to by itself (its history is then read from the client's offset), false when the
+   * client asked for it before (nothing is read again).
+   */
+  boolean firstAskOf(String channel) {
+    int i = indexOf(channel);
+    if (i < 0 || asked[i]) return false;
+    asked[i] = true;
+    return true;
   }
 
   void remove(String channel) {
@@ -57,35 +80,44 @@ final class ChannelTable {
     if (i < 0) return;
     size--;
     names[i] = names[size];
-    millis[i] = millis[size];
-    sequences[i] = sequences[size];
-    announcedMillis[i] = announcedMillis[size];
-    announcedSequences[i] = announcedSequences[size];
+    System.arraycopy(offsets, size * STRIDE, offsets, i * STRIDE, STRIDE);
+    asked[i] = asked[size];
     names[size] = null;
   }
 
   /** True when a message at {@code offset} or after it was already sent on the channel. */
   boolean sent(String channel, StreamOffset offset) {
     int i = indexOf(channel);
-    if (i < 0 || millis[i] == NONE) return false;
-    int c = Long.compare(offset.millis(), millis[i]);
-    return c < 0 || (c == 0 && offset.sequence() <= sequences[i]);
+    return i >= 0 && atOrAfter(i, SENT, offset);
   }
 
   /** Notes the offset of the message just sent on the channel. */
   void sentNow(String channel, StreamOffset offset) {
     int i = indexOf(channel);
     if (i < 0) return;
-    millis[i] = offset.millis();
-    sequences[i] = offset.sequence();
+    set(i, SENT, offset);
+    if (offsets[i * STRIDE + FIRST] == NONE) set(i, FIRST, offset);
+  }
+
+  /**
+   * An acknowledgement of {@code offset}: true (and noted) when it lies within what was sent on the
+   * channel (from the first message sent to the last) and after the last one acknowledged; false
+   * for an offset never sent here, or acknowledged already.
+   */
+  boolean acknowledge(String channel, StreamOffset offset) {
+    int i = indexOf(channel);
+    if (i < 0 || offsets[i * STRIDE + FIRST] == NONE) return false;
+    if (!atOrAfter(i, SENT, offset) || !atOrBefore(i, FIRST, offset)) return false;
+    if (offsets[i * STRIDE + ACKED] != NONE && atOrAfter(i, ACKED, offset)) return false;
+    set(i, ACKED, offset);
+    return true;
   }
 
   /** Notes the newest offset the client was told of when subscribing to the channel. */
   void announced(String channel, StreamOffset offset) {
     int i = indexOf(channel);
-    if (i < 0 || later(announcedMillis[i], announcedSequences[i], offset)) return;
-    announcedMillis[i] = offset.millis();
-    announcedSequences[i] = offset.sequence();
+    if (i < 0 || atOrAfter(i, ANNOUNCED, offset)) return;
+    set(i, ANNOUNCED, offset);
   }
 
   /**
@@ -95,24 +127,36 @@ final class ChannelTable {
   StreamOffset last(String channel) {
     int i = indexOf(channel);
     if (i < 0) return null;
-    boolean sent = millis[i] != NONE;
-    boolean told = announcedMillis[i] != NONE;
+    boolean sent = offsets[i * STRIDE + SENT] != NONE;
+    boolean told = offsets[i * STRIDE + ANNOUNCED] != NONE;
     if (!sent && !told) return null;
-    if (sent && (!told || later(millis[i], sequences[i], announcedAt(i)))) {
-      return new StreamOffset(millis[i], sequences[i]);
-    }
-    return announcedAt(i);
+    if (sent && (!told || atOrAfter(i, SENT, at(i, ANNOUNCED)))) return at(i, SENT);
+    return at(i, ANNOUNCED);
   }
 
-  private StreamOffset announcedAt(int i) {
-    return new StreamOffset(announcedMillis[i], announcedSequences[i]);
+  private StreamOffset at(int i, int slot) {
+    return new StreamOffset(offsets[i * STRIDE + slot], offsets[i * STRIDE + slot + 1]);
   }
 
-  /** True when ({@code ms}, {@code seq}) is set and at or after {@code offset}. */
-  private static boolean later(long ms, long seq, StreamOffset offset) {
+  private void set(int i, int slot, StreamOffset offset) {
+    offsets[i * STRIDE + slot] = offset.millis();
+    offsets[i * STRIDE + slot + 1] = offset.sequence();
+  }
+
+  /** True when the offset in {@code slot} is set and at or after {@code offset}. */
+  private boolean atOrAfter(int i, int slot, StreamOffset offset) {
+    long ms = offsets[i * STRIDE + slot];
     if (ms == NONE) return false;
     int c = Long.compare(ms, offset.millis());
-    return c > 0 || (c == 0 && seq >= offset.sequence());
+    return c > 0 || (c == 0 && offsets[i * STRIDE + slot + 1] >= offset.sequence());
+  }
+
+  /** True when the offset in {@code slot} is set and at or before {@code offset}. */
+  private boolean atOrBefore(int i, int slot, StreamOffset offset) {
+    long ms = offsets[i * STRIDE + slot];
+    if (ms == NONE) return false;
+    int c = Long.compare(ms, offset.millis());
+    return c < 0 || (c == 0 && offsets[i * STRIDE + slot + 1] <= offset.sequence());
   }
 
   List<String> names() {

@@ -2,13 +2,16 @@ package org.xiaolaba.server.push;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.xiaolaba.server.http.Json;
 
 /**
  * What a client says on its WebSocket ({@code subscribe}, {@code ack}, {@code status}, {@code
  * ping}), checked and handed to the hub; on the connection's event loop. A message the server
  * cannot use is answered with an {@code error} frame by its session.
+ *
+ * <p>Every message takes one from the connection's {@link OpBucket}, except an {@code ack} that
+ * counts (of a push sent on the connection, after the last one it acknowledged there): those are
+ * bounded by what the server sent. Past the bucket the connection is closed.
  */
 final class ClientMessages {
   /** The application ping as /client.js sends it, and its answer. */
@@ -16,48 +19,70 @@ final class ClientMessages {
 
   private static final String PONG = Frames.write(Map.of("type", "pong"));
 
-  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}:\\d{1,15}");
-
   private final WebSocketSession session;
   private final PushHub hub;
   private final TerminalPresence presence;
   private final ChannelTable channels;
   private final int maxSubscriptions;
+  private final OpBucket ops;
+
+  /** Over its rate: everything it sends after is dropped while the connection closes. */
+  private boolean cut;
 
   ClientMessages(
       WebSocketSession session,
       PushHub hub,
       TerminalPresence presence,
       ChannelTable channels,
-      int maxSubscriptions) {
+      int maxSubscriptions,
+      OpBucket ops) {
     this.session = session;
     this.hub = hub;
     this.presence = presence;
     this.channels = channels;
     this.maxSubscriptions = maxSubscriptions;
+    this.ops = ops;
   }
 
   void onText(String text) {
+    if (cut) return;
     if (PING.equals(text)) {
       // What every app sends every 25 s: answered without parsing or building JSON.
-      session.send(PONG);
+      if (allowed()) session.send(PONG);
       return;
     }
     JsonNode msg;
     try {
       msg = Json.MAPPER.readTree(text);
     } catch (Exception e) {
-      error("bad-json", "the message is not valid JSON");
+      if (allowed()) error("bad-json", "the message is not valid JSON");
       return;
     }
-    if (msg == null || !msg.isObject()) {
+    String op = msg != null && msg.isObject() ? msg.path("op").asText("") : null;
+    if ("ack".equals(op)) {
+      onAck(msg); // free when it counts: acks of what was sent are bounded by the sending
+    } else if (allowed()) {
+      handle(op, msg);
+    }
+  }
+
+  /** Takes one message from the bucket; past it, the connection is told and closed. */
+  private boolean allowed() {
+    if (ops.take()) return true;
+    cut = true;
+    session.rateLimited(
+        "more messages than this connection may send (websocket.opBurst at once, then"
+            + " websocket.opsPerSecond); closing");
+    return false;
+  }
+
+  private void handle(String op, JsonNode msg) {
+    if (op == null) {
       error("bad-message", "a message must be a JSON object with an 'op'");
       return;
     }
-    String op = msg.path("op").asText("");
     switch (op) {
       case "subscribe" -> onSubscribe(msg);
-      case "ack" -> onAck(msg);
       case "status" -> onStatus(msg);
       case "ping" -> session.send(PONG);
       case "auth" -> onLateAuth();
@@ -96,6 +121,11 @@ final class ClientMessages {
         error("bad-channel", refusal);
         continue;
       }
+      // Subscribed already (earlier, or in this very list): its messages are coming, nothing is
+      // read again and no second `subscribed` is sent. Only a channel the server subscribed a
+      // terminal to by itself is read once more, from the terminal's own offset.
+      boolean automatic = channels.contains(ch) && channels.firstAskOf(ch);
+      if (channels.contains(ch) && !(automatic && hasOffset(since, ch))) continue;
       if (!channels.contains(ch) && channels.size() >= maxSubscriptions) {
         error("too-many-subscriptions", "at most " + maxSubscriptions + " channels per connection");
         continue;
@@ -105,10 +135,7 @@ final class ClientMessages {
         hub.watchClip(session, ch);
         continue;
       }
-      String from =
-          since.path(ch).isMissingNode() || since.path(ch).isNull()
-              ? null
-              : since.path(ch).asText();
+      String from = hasOffset(since, ch) ? since.path(ch).asText() : null;
       if (from != null) {
         try {
           StreamOffset.parse(from);
@@ -123,20 +150,34 @@ final class ClientMessages {
     }
   }
 
+  private static boolean hasOffset(JsonNode since, String ch) {
+    return !since.path(ch).isMissingNode() && !since.path(ch).isNull();
+  }
+
+  /**
+   * Counts an ack of an offset sent on this connection, after the last one it acknowledged on the
+   * channel; free from the bucket. Any other ack takes from it: a malformed one is answered with an
+   * error, one that does not count is ignored (an ack repeated by a client is no fault).
+   */
   private void onAck(JsonNode msg) {
     String ch = msg.path("channel").asText("");
     String offset = msg.path("offset").asText("");
+    StreamOffset parsed = null;
+    String fault = null;
     if (!channels.contains(ch)) {
-      error("bad-ack", "ack for channel '" + ch + "', which this connection is not subscribed to");
-      return;
+      fault = "ack for channel '" + ch + "', which this connection is not subscribed to";
+    } else {
+      try {
+        parsed = StreamOffset.parse(offset);
+      } catch (IllegalArgumentException e) {
+        fault = e.getMessage();
+      }
     }
-    try {
-      StreamOffset.parse(offset);
-    } catch (IllegalArgumentException e) {
-      error("bad-ack", e.getMessage());
-      return;
+    if (parsed != null && channels.acknowledge(ch, parsed)) {
+      hub.acknowledge(ch, offset);
+    } else if (allowed() && fault != null) {
+      error("bad-ack", fault);
     }
-    hub.acknowledge(ch, offset);
   }
 
   private void onStatus(JsonNode msg) {
@@ -144,14 +185,17 @@ final class ClientMessages {
       error("not-a-terminal", "only terminals report status");
       return;
     }
-    presence.status(session.principal(), msg);
-    String runId = msg.path("runId").asText(null);
-    if (runId == null || !"playing".equals(msg.path("state").asText())) return;
-    if (!RUN_ID.matcher(runId).matches()) {
-      error("bad-status", "runId must be a run id from a play frame (programId:epochMillis)");
+    StatusReport report;
+    try {
+      report = StatusReport.parse(msg);
+    } catch (IllegalArgumentException e) {
+      error("bad-status", e.getMessage());
       return;
     }
-    hub.confirmPlaying(session, runId);
+    presence.status(session.principal(), report);
+    if (report.runId() != null && "playing".equals(report.state())) {
+      session.confirmPlaying(report.runId());
+    }
   }
 
   private void error(String code, String message) {

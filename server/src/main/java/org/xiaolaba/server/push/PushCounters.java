@@ -112,8 +112,8 @@ final class PushCounters implements AutoCloseable {
     resolve(unknown, ackedNow, ackedByPush);
     if (deliveredNow.isEmpty() && ackedByPush.isEmpty()) return;
     try (AbstractPipeline p = redis.client().pipelined()) {
-      deliveredNow.forEach((push, n) -> p.hincrBy(pushKey(push), "delivered", n));
-      ackedByPush.forEach((push, n) -> p.hincrBy(pushKey(push), "acked", n));
+      deliveredNow.forEach((push, n) -> add(p, push, "delivered", n));
+      ackedByPush.forEach((push, n) -> add(p, push, "acked", n));
       p.sync();
     }
   }
@@ -135,12 +135,18 @@ final class PushCounters implements AutoCloseable {
     for (int i = 0; i < keys.size(); i++) {
       List<StreamEntry> e = found.get(i).get();
       if (e.isEmpty()) continue;
-      String data = e.get(0).getFields().get("data");
-      int at = data.indexOf("\"pushId\":\"");
-      if (at < 0) continue;
-      byPush.merge(
-          data.substring(at + 10, data.indexOf('"', at + 10)), counts.get(keys.get(i)), Long::sum);
+      String push = pushOf(e.get(0).getFields());
+      if (push != null) byPush.merge(push, counts.get(keys.get(i)), Long::sum);
     }
+  }
+
+  /** The push a history entry names (or, written before bodies were kept apart, holds). */
+  private static String pushOf(Map<String, String> fields) {
+    String push = fields.get("push");
+    if (push != null) return push;
+    String data = fields.getOrDefault("data", "");
+    int at = data.indexOf("\"pushId\":\"");
+    return at < 0 ? null : data.substring(at + 10, data.indexOf('"', at + 10));
   }
 
   private static Map<String, Long> drain(Map<String, LongAdder> counts) {
@@ -152,8 +158,17 @@ final class PushCounters implements AutoCloseable {
     return out;
   }
 
+  /** Adds to a report that is still kept: one that expired with the history is not remade. */
+  private void add(AbstractPipeline p, String push, String field, long n) {
+    p.eval(ADD_IF_KEPT, List.of(pushKey(push)), List.of(field, Long.toString(n)));
+  }
+
+  private static final String ADD_IF_KEPT =
+      "if redis.call('EXISTS', KEYS[1]) == 1 then"
+          + " return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2]) end return 0";
+
   private String pushKey(String id) {
-    return redis.key("push:" + id);
+    return PushStore.reportKey(redis, id);
   }
 
   @Override

@@ -1,17 +1,12 @@
 package org.xiaolaba.server.push;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,14 +20,11 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xiaolaba.config.AreaCodes;
 import org.xiaolaba.config.AreaTree;
 import org.xiaolaba.config.Settings;
-import org.xiaolaba.config.errors.InvalidInputException;
 import org.xiaolaba.config.redis.RedisHandle;
 import org.xiaolaba.config.redis.RedisSubscription;
 import org.xiaolaba.media.Clip;
-import org.xiaolaba.scheduler.PlayCommand;
 import org.xiaolaba.scheduler.TerminalSchedule;
 import org.xiaolaba.server.auth.Principal;
 import org.xiaolaba.server.auth.Role;
@@ -53,10 +45,8 @@ import org.xiaolaba.server.auth.Role;
  */
 public final class PushHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PushHub.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
   static final String CLIP_PREFIX = "clip:";
   static final String TERMINAL_PREFIX = "terminal:";
-  static final int MAX_BODY_CHARS = 100_000;
 
   /** A catch-up read Redis did not answer is tried again after this, the pause doubling... */
   static final Duration CATCH_UP_FIRST_PAUSE = Duration.ofMillis(100);
@@ -66,34 +56,6 @@ public final class PushHub implements AutoCloseable {
 
   /** How long a catch-up is tried again before its connection is closed 1013 (come back later). */
   static final Duration CATCH_UP_PATIENCE = Duration.ofMinutes(1);
-
-  /**
-   * One push in one script (one write, one fsync): its report, then for each channel the history
-   * append, the trim by length and age, the epoch if the history is new, and the live message.
-   * KEYS: the report's key, then each channel's stream key and epoch key. ARGV: data, max length,
-   * live channel, push id, the oldest offset kept, a new epoch token, the number of channels n, the
-   * n channel names, then the report's fields and values.
-   */
-  private static final String APPEND_AND_PUBLISH =
-      """
-      local n = tonumber(ARGV[7])
-      local report = {}
-      for j = 8 + n, #ARGV do report[#report + 1] = ARGV[j] end
-      redis.call('HSET', KEYS[1], unpack(report))
-      redis.call('HSET', KEYS[1], 'written', n)
-      local offsets = {}
-      for i = 1, n do
-        local key = KEYS[2 * i]
-        local id = redis.call('XADD', key, 'MAXLEN', ARGV[2], '*', 'data', ARGV[1])
-        redis.call('XTRIM', key, 'MINID', ARGV[5])
-        redis.call('SET', KEYS[2 * i + 1], ARGV[6], 'NX')
-        local ch = ARGV[7 + i]
-        redis.call('PUBLISH', ARGV[3], ch .. '\\n' .. id .. '\\n' .. ARGV[4] .. '\\n' ..
-          '{"type":"push","channel":"' .. ch .. '","offset":"' .. id .. '","data":' .. ARGV[1] .. '}')
-        offsets[i] = id
-      end
-      return offsets
-      """;
 
   private final RedisHandle redis;
   private final AreaTree areas;
@@ -115,14 +77,14 @@ public final class PushHub implements AutoCloseable {
   private final long sweepMillis;
   private final RedisSubscription subscription;
   private final Function<String, Optional<Clip>> clips;
-  private final int historyLength;
   private final ChannelHistory history;
+  private final PushStore store;
 
   /** Told, per live message, the milliseconds from its append in Redis to its last write here. */
   private volatile LongConsumer fanOutObserver = ms -> {};
 
   private final PushCounters counters;
-  private volatile TerminalSchedule schedule;
+  private final TerminalRelay terminals;
 
   public PushHub(
       RedisHandle redis,
@@ -132,7 +94,6 @@ public final class PushHub implements AutoCloseable {
       Function<String, Optional<Clip>> clips,
       Settings.WebSocket cfg) {
     this.redis = redis;
-    this.historyLength = cfg.historyLength();
     this.counters = new PushCounters(redis);
     this.history =
         new ChannelHistory(
@@ -141,6 +102,7 @@ public final class PushHub implements AutoCloseable {
             cfg.historyMaxAge(),
             cfg.historyLength(),
             Math.max(2, Runtime.getRuntime().availableProcessors()));
+    this.store = new PushStore(redis, areas, clock, history, cfg, liveChannel());
     this.pingNanos = cfg.pingInterval().toNanos();
     this.idleNanos = cfg.idleTimeout().toNanos();
     // A fifth of the ping interval: 5 s by default (a ping goes out 25-30 s after the client fell
@@ -150,13 +112,14 @@ public final class PushHub implements AutoCloseable {
     this.areas = areas;
     this.blocking = blocking;
     this.clock = clock;
+    this.terminals = new TerminalRelay(redis, areas, blocking, this::allSessions);
     this.subscription =
         new RedisSubscription(
             redis,
             "push-hub-subscriber",
             Map.of(
                 liveChannel(), this::onLive,
-                terminalChannel(), this::onTerminalCommand,
+                terminals.channel(), terminals::onCommand,
                 clipChannel(), this::onClipEvent),
             this::catchUpAll);
   }
@@ -183,137 +146,27 @@ public final class PushHub implements AutoCloseable {
     return redis.key("live");
   }
 
-  String terminalChannel() {
-    return redis.key("terminal-cmd");
-  }
-
   String clipChannel() {
     return redis.key("clip-events");
-  }
-
-  private String streamKey(String channel) {
-    return history.streamKey(channel);
-  }
-
-  private String epochKey(String channel) {
-    return history.epochKey(channel);
   }
 
   // ---- publishing (blocking workers) ----
 
   /** Writes a push to the history of every area channel it reaches and sends it live. */
   public String publish(PushRequest req, String audioUrl) {
-    List<String> targets = validate(req);
-    String id = newId();
-    Instant now = clock.instant();
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("pushId", id);
-    data.put("kind", req.kind() == null ? "notice" : req.kind());
-    data.put("title", req.title());
-    data.put("body", req.body() == null ? "" : req.body());
-    if (audioUrl != null) data.put("audioUrl", audioUrl);
-    data.put("sentAt", now.toString());
-    String dataJson = Frames.write(data);
-
-    Set<String> channels = new LinkedHashSet<>();
-    for (String area : targets) {
-      for (String code : areas.selfAndDescendants(area)) channels.add("area:" + code);
-    }
-    for (String terminal : req.terminalsOrNone()) channels.add(TERMINAL_PREFIX + terminal);
-    Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("id", id);
-    meta.put("kind", (String) data.get("kind"));
-    meta.put("title", req.title());
-    meta.put("areas", String.join(",", targets));
-    meta.put("terminals", String.join(",", req.terminalsOrNone()));
-    meta.put("createdAt", now.toString());
-    meta.put("delivered", "0");
-    meta.put("acked", "0");
-    List<String> keys = new ArrayList<>(channels.size() * 2 + 1);
-    keys.add(pushKey(id));
-    for (String ch : channels) {
-      keys.add(streamKey(ch));
-      keys.add(epochKey(ch));
-    }
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                dataJson,
-                Integer.toString(historyLength),
-                liveChannel(),
-                id,
-                history.oldestKept(),
-                newId(),
-                Integer.toString(channels.size())));
-    args.addAll(channels);
-    meta.forEach(
-        (field, value) -> {
-          args.add(field);
-          args.add(value);
-        });
-    redis.client().eval(APPEND_AND_PUBLISH, keys, args);
-    log.info(
-        "Push {} '{}' written to {} channels for areas {} and terminals {}",
-        id,
-        req.title(),
-        channels.size(),
-        targets,
-        req.terminalsOrNone());
-    return id;
-  }
-
-  private List<String> validate(PushRequest req) {
-    if (req.title() == null || req.title().isBlank())
-      throw new InvalidInputException("title", "title is required");
-    if (req.title().length() > 200)
-      throw new InvalidInputException("title", "title is longer than 200 characters");
-    // A bulletin digest holds many items; it is still far below a connection's outbound bound.
-    if (req.body() != null && req.body().length() > MAX_BODY_CHARS)
-      throw new InvalidInputException(
-          "body", "body is longer than " + MAX_BODY_CHARS + " characters");
-    if (req.kind() != null
-        && !Set.of("policy", "news", "notice", "bulletin").contains(req.kind())) {
-      throw new InvalidInputException(
-          "kind", "kind must be policy, news, notice or bulletin, not '" + req.kind() + "'");
-    }
-    if (req.areasOrNone().isEmpty() && req.terminalsOrNone().isEmpty()) {
-      throw new InvalidInputException("areas", "name at least one area code (or terminal)");
-    }
-    for (String t : req.terminalsOrNone()) {
-      if (t == null || !t.matches("[A-Za-z0-9_-]{1,64}")) {
-        throw new InvalidInputException("terminals", "not a terminal id: '" + t + "'");
-      }
-    }
-    return req.areasOrNone().isEmpty() ? List.of() : AreaCodes.parse(areas, req.areas(), "areas");
+    return store.publish(req, audioUrl);
   }
 
   public Optional<PushReport> report(String id) {
-    Map<String, String> h = redis.client().hgetAll(pushKey(id));
-    if (h == null || h.isEmpty()) return Optional.empty();
-    return Optional.of(
-        new PushReport(
-            h.get("id"),
-            h.get("kind"),
-            h.get("title"),
-            split(h.get("areas")),
-            split(h.get("terminals")),
-            Instant.parse(h.get("createdAt")),
-            Long.parseLong(h.get("written")),
-            Long.parseLong(h.get("delivered")),
-            Long.parseLong(h.get("acked"))));
+    return store.report(id);
   }
 
-  private static List<String> split(String csv) {
-    return csv == null || csv.isEmpty() ? List.of() : List.of(csv.split(","));
-  }
-
-  private String pushKey(String id) {
-    return redis.key("push:" + id);
-  }
-
-  /** Sends a frame to every terminal, on any node, that lies in one of {@code targetAreas}. */
-  public void sendToTerminals(List<String> targetAreas, String frame) {
-    redis.client().publish(terminalChannel(), String.join(",", targetAreas) + "\n" + frame);
+  /**
+   * Sends a frame to every terminal, on any node, that lies in one of {@code targetAreas}; {@code
+   * runId} names the run of a {@code play} (what the terminal may then confirm), null otherwise.
+   */
+  public void sendToTerminals(List<String> targetAreas, String runId, String frame) {
+    terminals.send(targetAreas, runId, frame);
   }
 
   // ---- sessions (called on their event loops) ----
@@ -341,10 +194,36 @@ public final class PushHub implements AutoCloseable {
   void unregister(WebSocketSession s) {
     Set<WebSocketSession> onLoop = sessions.get(s.loop());
     if (onLoop != null) onLoop.remove(s);
-    for (String ch : s.channels()) {
-      Subscribers set = byChannel.get(ch);
-      if (set != null) set.remove(s);
-    }
+    for (String ch : s.channels()) unsubscribe(ch, s);
+  }
+
+  /** Adds a subscriber of a channel; the channel's entry is made with its first subscriber. */
+  private void subscribers(String channel, WebSocketSession s) {
+    byChannel.compute(
+        channel,
+        (k, set) -> {
+          Subscribers subs = set == null ? new Subscribers() : set;
+          subs.add(s);
+          return subs;
+        });
+  }
+
+  /**
+   * Removes a subscriber of a channel, and the channel's entry with its last subscriber: channels
+   * anyone ever subscribed to leave nothing behind (atomically with {@link #subscribers}).
+   */
+  private void unsubscribe(String channel, WebSocketSession s) {
+    byChannel.computeIfPresent(
+        channel,
+        (k, set) -> {
+          set.remove(s);
+          return set.isEmpty() ? null : set;
+        });
+  }
+
+  /** Channels with at least one subscriber on this node (a gauge). */
+  public int channelsWatched() {
+    return byChannel.size();
   }
 
   /** Live messages queued in the event loops' outboxes and not written yet (a gauge). */
@@ -394,7 +273,7 @@ public final class PushHub implements AutoCloseable {
    * nothing falls between the two; the session drops live duplicates it already replayed.
    */
   void subscribe(WebSocketSession s, String channel, String since, String sinceEpoch) {
-    byChannel.computeIfAbsent(channel, k -> new Subscribers()).add(s);
+    subscribers(channel, s);
     s.beginReplay(channel);
     history
         .missed(channel, since, sinceEpoch)
@@ -480,20 +359,35 @@ public final class PushHub implements AutoCloseable {
     return Frames.write(frame);
   }
 
-  /** Watches a clip: {@code subscribed}, the clip as it is now, then every change. */
+  /**
+   * Watches a clip: {@code subscribed}, the clip as it is now, then every change. Whether the clip
+   * exists is asked on a worker; a clip that does not is answered with an error naming the channel
+   * and the connection stops watching it (nothing of it is left here).
+   */
   void watchClip(WebSocketSession s, String channel) {
-    byChannel.computeIfAbsent(channel, k -> new Subscribers()).add(s);
+    subscribers(channel, s);
     String id = channel.substring(CLIP_PREFIX.length());
-    blocking.execute(
-        () -> {
-          Optional<Clip> clip = clips.apply(id);
-          if (clip.isEmpty()) {
-            s.unwatch(channel, "no clip with id '" + id + "'");
-            return;
-          }
-          s.send(Frames.subscribed(channel, true, null, null));
-          s.send(clipFrame(clip.get()));
-        });
+    try {
+      blocking.execute(
+          () -> {
+            Optional<Clip> clip;
+            try {
+              clip = clips.apply(id);
+            } catch (RuntimeException e) {
+              s.unwatch(
+                  channel, "bad-channel", channel + " could not be checked now; try again shortly");
+              return;
+            }
+            if (clip.isEmpty()) {
+              s.unwatch(channel, "bad-channel", channel + ": no clip with id '" + id + "'");
+              return;
+            }
+            s.send(Frames.subscribed(channel, true, null, null));
+            s.send(clipFrame(clip.get()));
+          });
+    } catch (RejectedExecutionException e) {
+      s.unwatch(channel, "bad-channel", channel + " could not be checked now; try again shortly");
+    }
   }
 
   private void onClipEvent(String message) {
@@ -512,8 +406,7 @@ public final class PushHub implements AutoCloseable {
   }
 
   void unwatch(WebSocketSession s, String channel) {
-    Subscribers set = byChannel.get(channel);
-    if (set != null) set.remove(s);
+    unsubscribe(channel, s);
   }
 
   /** A resident acknowledged a push: count it once per connection in the push's report. */
@@ -545,66 +438,14 @@ public final class PushHub implements AutoCloseable {
     counters.delivered(pushId, channel, offset, delivered);
   }
 
-  private void onTerminalCommand(String message) {
-    int a = message.indexOf('\n');
-    if (a < 0) return;
-    List<String> targets = List.of(message.substring(0, a).split(","));
-    ByteBuf frame = Unpooled.copiedBuffer(message.substring(a + 1), StandardCharsets.UTF_8);
-    try {
-      for (WebSocketSession s : allSessions()) {
-        if (s.isTerminal()
-            && s.terminalAreas().stream().anyMatch(area -> areas.coversAny(targets, area))) {
-          s.send(frame.retainedDuplicate());
-        }
-      }
-    } finally {
-      frame.release();
-    }
+  /** Terminals' plays, stops and confirmations. */
+  TerminalRelay terminals() {
+    return terminals;
   }
-
-  // ---- terminals' plays (blocking workers) ----
 
   /** Where terminals' upcoming plays and confirmations go; set once the scheduler runs. */
   public void attach(TerminalSchedule schedule) {
-    this.schedule = schedule;
-  }
-
-  /** A terminal connected: sends it its plays for the rest of the day, read on a worker. */
-  void sendUpcoming(WebSocketSession s) {
-    TerminalSchedule sched = schedule;
-    if (sched == null) return;
-    onWorker(
-        "upcoming plays for terminal " + s.principal().id(),
-        () -> {
-          List<PlayCommand> plays = sched.upcomingFor(s.terminalAreas());
-          for (PlayCommand c : plays) s.send(Frames.play(c));
-          log.debug("Terminal {} sent {} upcoming plays", s.principal().id(), plays.size());
-        });
-  }
-
-  /** A terminal reported playing a run: counted in the run's as-run record. */
-  void confirmPlaying(WebSocketSession s, String runId) {
-    TerminalSchedule sched = schedule;
-    if (sched == null) return;
-    String terminal = s.principal().id();
-    onWorker(
-        "confirmation of run " + runId + " by terminal " + terminal,
-        () -> sched.confirmPlaying(runId, terminal));
-  }
-
-  private void onWorker(String what, Runnable work) {
-    try {
-      blocking.execute(
-          () -> {
-            try {
-              work.run();
-            } catch (RuntimeException e) {
-              log.warn("{} failed: {}", what, e.toString());
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      log.warn("{} dropped: the blocking workers are saturated", what);
-    }
+    terminals.attach(schedule);
   }
 
   /** Closes every connection with 1001 (going away), for a graceful shutdown. */
@@ -626,11 +467,5 @@ public final class PushHub implements AutoCloseable {
     subscription.close();
     history.close();
     counters.close();
-  }
-
-  private static String newId() {
-    byte[] b = new byte[9];
-    RANDOM.nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 }

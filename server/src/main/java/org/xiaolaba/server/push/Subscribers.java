@@ -33,6 +33,12 @@ final class Subscribers {
     if (set != null) set.remove(s);
   }
 
+  /** No subscriber left (on any loop). */
+  boolean isEmpty() {
+    for (Set<WebSocketSession> set : byLoop.values()) if (!set.isEmpty()) return false;
+    return true;
+  }
+
   int size() {
     int n = 0;
     for (Set<WebSocketSession> set : byLoop.values()) n += set.size();

@@ -21,13 +21,13 @@ public final class TerminalDispatcher implements DispatchPort {
 
   @Override
   public Delivery play(PlayCommand c) {
-    hub.sendToTerminals(c.areas(), Frames.play(c));
+    hub.sendToTerminals(c.areas(), c.runId(), Frames.play(c));
     return presence.reachIn(hub.areas(), c.areas());
   }
 
   @Override
   public void stop(StopCommand c) {
-    hub.sendToTerminals(c.areas(), Frames.stop(c));
+    hub.sendToTerminals(c.areas(), null, Frames.stop(c));
   }
 
   @Override

@@ -2,15 +2,17 @@ package org.xiaolaba.server.push;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,6 +54,19 @@ public final class TerminalPresence implements AutoCloseable {
 
   /** This node's terminal connections: terminal id to connection id. */
   private final Map<String, String> local = new ConcurrentHashMap<>();
+
+  /** Token ids revoked since this node started (the last {@link #REVOKED_KEPT}): never written. */
+  private final Set<String> revoked =
+      Collections.newSetFromMap(
+          Collections.synchronizedMap(
+              new LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                  return size() > REVOKED_KEPT;
+                }
+              }));
+
+  static final int REVOKED_KEPT = 10_000;
 
   private final ScheduledExecutorService refresher;
 
@@ -103,22 +118,18 @@ public final class TerminalPresence implements AutoCloseable {
     }
 
     /** What the terminal said about itself; a field it left out keeps its last value. */
-    Terminal reported(JsonNode msg, Instant at) {
+    Terminal reported(StatusReport r, Instant at) {
       return new Terminal(
           id,
           name,
           areas,
           true,
           at,
-          msg.path("state").asText("idle"),
-          msg.hasNonNull("nowPlaying") ? msg.get("nowPlaying").asText() : null,
-          msg.hasNonNull("volume") ? Integer.valueOf(msg.get("volume").asInt()) : volume,
-          msg.hasNonNull("clockOffsetMs")
-              ? Long.valueOf(msg.get("clockOffsetMs").asLong())
-              : clockOffsetMs,
-          msg.hasNonNull("startErrorMs")
-              ? Long.valueOf(msg.get("startErrorMs").asLong())
-              : startErrorMs);
+          r.state(),
+          r.nowPlaying(),
+          r.volume() != null ? r.volume() : volume,
+          r.clockOffsetMs() != null ? r.clockOffsetMs() : clockOffsetMs,
+          r.startErrorMs() != null ? r.startErrorMs() : startErrorMs);
     }
   }
 
@@ -169,8 +180,31 @@ public final class TerminalPresence implements AutoCloseable {
     }
   }
 
-  void status(Principal p, JsonNode msg) {
-    update(p, t -> t.reported(msg, clock.instant()));
+  /**
+   * A token was revoked (told on every node): if it is a terminal's, it leaves the presence table
+   * now, and nothing its closing connection still reports writes it back.
+   */
+  public void revoked(String tokenId) {
+    revoked.add(tokenId);
+    local.remove(tokenId);
+    try {
+      blocking.execute(() -> forget(tokenId));
+    } catch (RejectedExecutionException e) {
+      forget(tokenId);
+    }
+  }
+
+  private void forget(String tokenId) {
+    try {
+      redis.client().hdel(key(), tokenId);
+      redis.client().del(onlineKey(tokenId));
+    } catch (RuntimeException e) {
+      log.warn("Revoked terminal {} not removed from presence: {}", tokenId, e.toString());
+    }
+  }
+
+  void status(Principal p, StatusReport report) {
+    update(p, t -> t.reported(report, clock.instant()));
   }
 
   private void update(Principal p, java.util.function.UnaryOperator<Terminal> change) {
@@ -180,9 +214,12 @@ public final class TerminalPresence implements AutoCloseable {
             try {
               Terminal known = read(p.id());
               Terminal current = known == null ? Terminal.first(p) : known.named(p);
+              if (revoked.contains(p.id())) return;
               Terminal next = change.apply(current);
               if (next == null) return;
               redis.client().hset(key(), p.id(), Json.MAPPER.writeValueAsString(next));
+              // Revoked while this was written: it goes again.
+              if (revoked.contains(p.id())) forget(p.id());
             } catch (RuntimeException | JsonProcessingException e) {
               log.warn("Presence of terminal {} not recorded: {}", p.id(), e.getMessage());
             }

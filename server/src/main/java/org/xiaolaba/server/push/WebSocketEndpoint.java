@@ -147,7 +147,12 @@ public final class WebSocketEndpoint implements WebSocketUpgrade {
                     before,
                     "ws-session",
                     new WebSocketSession(
-                        hub, principal, presence, cfg.maxSubscriptions(), cfg.idleTimeout()));
+                        hub,
+                        principal,
+                        presence,
+                        cfg.maxSubscriptions(),
+                        new OpBucket(cfg.opBurst(), cfg.opsPerSecond(), System::nanoTime),
+                        cfg.idleTimeout()));
                 p.remove(HttpServerInitializer.HANDLER);
                 ctx.channel().config().setAutoRead(true);
               });

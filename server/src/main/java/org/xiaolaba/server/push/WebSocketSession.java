@@ -13,10 +13,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.server.auth.Principal;
@@ -31,8 +28,13 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     implements LoopOutbox.Flushable {
   private static final Logger log = LoggerFactory.getLogger(WebSocketSession.class);
   static final int CLOSE_SLOW = 4008;
+
+  /**
+   * Sent too many messages too fast ({@code websocket.opBurst}, {@code websocket.opsPerSecond}).
+   */
+  static final int CLOSE_RATE_LIMITED = 4029;
+
   static final int MAX_ERRORS = 5;
-  static final int MAX_PENDING_DURING_REPLAY = 1000;
 
   /** How long a close frame may wait behind a full queue, at most. */
   static final java.time.Duration MAX_CLOSE_GRACE = java.time.Duration.ofSeconds(10);
@@ -49,8 +51,8 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
    */
   private volatile Principal principal;
 
-  /** Channels whose history is being replayed; null when none (most of the time). */
-  private Map<String, ReplayState> replaying;
+  /** Live messages held while channels' histories are replayed. */
+  private final HeldLive held = new HeldLive();
 
   private Channel channel;
   private int errors;
@@ -62,22 +64,20 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   private long lastRead;
   private long lastPing;
 
-  /** Live messages held while a channel's history is replayed; several replays may overlap. */
-  private static final class ReplayState {
-    final ArrayDeque<Object[]> pending = new ArrayDeque<>();
-    int outstanding;
-  }
+  /** The runs a terminal was sent plays for (what its status may confirm); null for others. */
+  private TerminalRuns runs;
 
   public WebSocketSession(
       PushHub hub,
       Principal principal,
       TerminalPresence presence,
       int maxSubscriptions,
+      OpBucket ops,
       java.time.Duration idleTimeout) {
     this.hub = hub;
     this.principal = principal;
     this.presence = presence;
-    this.messages = new ClientMessages(this, hub, presence, channels, maxSubscriptions);
+    this.messages = new ClientMessages(this, hub, presence, channels, maxSubscriptions, ops);
     this.closeGraceMillis = Math.min(idleTimeout.toMillis(), MAX_CLOSE_GRACE.toMillis());
   }
 
@@ -90,15 +90,15 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     return principal;
   }
 
-  /** Stops watching a channel that turned out not to exist, and says why. */
-  void unwatch(String ch, String reason) {
+  /** Stops watching a channel that turned out not to exist (or cannot be checked), says why. */
+  void unwatch(String ch, String code, String reason) {
     channel
         .eventLoop()
         .execute(
             () -> {
               channels.remove(ch);
               hub.unwatch(this, ch);
-              error("bad-channel", reason);
+              error(code, reason);
             });
   }
 
@@ -140,23 +140,21 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   /** A terminal is subscribed to its areas and its own channel, and sent its plays of the day. */
   private void startTerminal() {
     presence.connected(principal, connectionId());
+    runs = new TerminalRuns();
     for (String area : principal.areas()) {
-      channels.add("area:" + area);
+      channels.addAutomatic("area:" + area);
       hub.subscribe(this, "area:" + area, null, null);
     }
     String own = PushHub.TERMINAL_PREFIX + principal.id();
-    channels.add(own);
+    channels.addAutomatic(own);
     hub.subscribe(this, own, null, null);
-    hub.sendUpcoming(this);
+    hub.terminals().sendUpcoming(this);
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     hub.unregister(this);
-    if (replaying != null) {
-      replaying.values().forEach(r -> r.pending.forEach(p -> ((ByteBuf) p[1]).release()));
-      replaying = null;
-    }
+    held.releaseAll();
     if (isTerminal()) presence.disconnected(principal, connectionId());
     ctx.fireChannelInactive();
   }
@@ -177,6 +175,31 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
     // Pong frames only prove the client is alive, which lastRead now says.
   }
 
+  /** Sent too many messages too fast: says so, then closes ({@link #CLOSE_RATE_LIMITED}). */
+  void rateLimited(String message) {
+    log.debug("Closing {}: {}", channel.remoteAddress(), message);
+    send(Frames.error("rate-limited", message));
+    closeWith(CLOSE_RATE_LIMITED, "rate limited");
+  }
+
+  /**
+   * A {@code play} for {@code runId} to this terminal, from any thread: noted (its status may then
+   * confirm the run) and sent.
+   */
+  void sendPlay(String runId, ByteBuf frame) {
+    if (!channel.eventLoop().inEventLoop()) {
+      channel.eventLoop().execute(() -> sendPlay(runId, frame));
+      return;
+    }
+    if (runs != null && runs.sent(runId)) hub.terminals().confirmPlaying(this, runId);
+    send(frame);
+  }
+
+  /** The terminal reports playing {@code runId}: counted when it was sent here, once. */
+  void confirmPlaying(String runId) {
+    if (runs != null && runs.confirm(runId)) hub.terminals().confirmPlaying(this, runId);
+  }
+
   /** Answers a message the server cannot use; after {@link #MAX_ERRORS} the connection closes. */
   void error(String code, String message) {
     errors++;
@@ -192,8 +215,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
   void beginReplay(String ch) {
     // A second subscribe to a channel whose replay is still running (a terminal's automatic one,
     // then its own with `since`) shares the held messages instead of dropping them.
-    if (replaying == null) replaying = new HashMap<>(2);
-    replaying.computeIfAbsent(ch, k -> new ReplayState()).outstanding++;
+    held.begin(ch);
   }
 
   /** Called from a worker when the history is read: continue on the event loop. */
@@ -220,14 +242,7 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
       send(e.frame());
       channels.sentNow(ch, offset);
     }
-    ReplayState state = replaying == null ? null : replaying.get(ch);
-    if (state != null && --state.outstanding <= 0) {
-      replaying.remove(ch);
-      if (replaying.isEmpty()) replaying = null;
-      for (Object[] p : state.pending) {
-        deliverNow(ch, (StreamOffset) p[0], (ByteBuf) p[1], true);
-      }
-    }
+    held.end(ch, (offset, frame) -> deliverNow(ch, offset, frame, true));
   }
 
   /**
@@ -292,14 +307,8 @@ public final class WebSocketSession extends SimpleChannelInboundHandler<WebSocke
    * Frames#wireText}), owned from here.
    */
   boolean deliverInLoop(String ch, StreamOffset offset, ByteBuf frame) {
-    ReplayState state = replaying == null ? null : replaying.get(ch);
-    if (state != null) {
-      if (state.pending.size() >= MAX_PENDING_DURING_REPLAY) {
-        frame.release();
-        closeWith(CLOSE_SLOW, "slow");
-        return false;
-      }
-      state.pending.add(new Object[] {offset, frame});
+    if (held.holding(ch)) {
+      if (!held.hold(ch, offset, frame)) closeWith(CLOSE_SLOW, "slow");
       return false;
     }
     // Not flushed here: the outbox flushes once it has written this pass's messages.

@@ -43,9 +43,12 @@ import org.xiaolaba.server.TestServer;
  * returns to its baseline of connections, and a fresh client still connects and gets a push. The
  * admin and the terminal authenticate with an {@code auth} first frame, their script following at
  * once; random and malformed {@code auth} frames (first or later) never authenticate anyone.
+ * Scripts also hold subscribe lists with duplicates, bursts past the message rate, forged acks and
+ * status frames with oversized fields: a channel is answered {@code subscribed} once, and the hub's
+ * channel map is back to its baseline after each try.
  */
 class FuzzWebSocketFramesTest {
-  static final Set<Integer> CLOSE_CODES = Set.of(1000, 1002, 1003, 1007, 1008, 1009, 1013);
+  static final Set<Integer> CLOSE_CODES = Set.of(1000, 1002, 1003, 1007, 1008, 1009, 1013, 4029);
   static final Set<String> TYPES =
       Set.of("authed", "pong", "error", "subscribed", "push", "play", "stop");
   static final Set<String> ERROR_CODES =
@@ -63,7 +66,8 @@ class FuzzWebSocketFramesTest {
           "binary",
           "bad-request",
           "too-many-auth-failures",
-          "busy");
+          "busy",
+          "rate-limited");
 
   static Path dataDir;
   static TestServer server;
@@ -146,6 +150,7 @@ class FuzzWebSocketFramesTest {
       }
     }
     neverAuthenticatedByTheScript(who, texts, shown);
+    eachChannelSubscribedOnce(who, texts, shown);
     Statistics.label("ending")
         .collect(
             frames.stream()
@@ -161,6 +166,32 @@ class FuzzWebSocketFramesTest {
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(10))
         .untilAsserted(() -> assertThat(connections()).as(shown).isZero());
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(10))
+        .untilAsserted(() -> assertThat(channelsWatched()).as(shown).isZero());
+  }
+
+  /**
+   * Duplicates in a list, or a channel asked for again, are not read again: one {@code subscribed}
+   * per channel (a terminal's own areas twice at most: the server's, then its own with an offset).
+   */
+  private static void eachChannelSubscribedOnce(Who who, List<JsonNode> texts, String shown) {
+    Map<String, Long> answers =
+        texts.stream()
+            .filter(m -> m.path("type").asText().equals("subscribed"))
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    m -> m.path("channel").asText(), java.util.stream.Collectors.counting()));
+    answers.forEach(
+        (channel, n) ->
+            assertThat(n)
+                .as(channel + " answered: " + shown)
+                .isLessThanOrEqualTo(who == Who.TERMINAL ? 2 : 1));
+  }
+
+  static double channelsWatched() {
+    return FuzzSupport.sample(server.get("/metrics", null).body(), "xiaolaba_push_channels");
   }
 
   /**
@@ -233,6 +264,7 @@ class FuzzWebSocketFramesTest {
   record Action(Kind kind, byte[] data, int n) {
     enum Kind {
       TEXT_JSON(true),
+      BURST(true),
       FRAGMENTED_TEXT(true),
       PING(true),
       BINARY(true),
@@ -261,6 +293,13 @@ class FuzzWebSocketFramesTest {
     void send(OutputStream out) throws IOException {
       switch (kind) {
         case TEXT_JSON -> RawWebSocket.sendFrame(out, 0x81, true, data.length, data);
+        case BURST -> {
+          // Well-formed messages past websocket.opBurst (20) at once: rate-limited, close 4029.
+          byte[] ping = "{\"op\":\"ping\"}".getBytes(StandardCharsets.UTF_8);
+          for (int i = 0; i < 21 + n % 40; i++) {
+            RawWebSocket.sendFrame(out, 0x81, true, ping.length, ping);
+          }
+        }
         case FRAGMENTED_TEXT -> {
           int cut = data.length == 0 ? 0 : n % data.length;
           byte[] a = java.util.Arrays.copyOfRange(data, 0, cut);
@@ -337,6 +376,7 @@ class FuzzWebSocketFramesTest {
     Arbitrary<Action.Kind> kinds =
         Arbitraries.frequency(
             Tuple.of(12, Action.Kind.TEXT_JSON),
+            Tuple.of(3, Action.Kind.BURST),
             Tuple.of(3, Action.Kind.FRAGMENTED_TEXT),
             Tuple.of(2, Action.Kind.PING),
             Tuple.of(2, Action.Kind.BINARY),
@@ -436,7 +476,54 @@ class FuzzWebSocketFramesTest {
             FuzzSupport.hostileStrings(),
             Arbitraries.of("{", "{\"op\":", "[]", "null", "\"ping\"", "{\"op\":\"ping\"} x"),
             Arbitraries.integers().between(1, 3000).map(d -> FuzzSupport.nested(d, d % 2 == 0)));
+    Arbitrary<JsonNode> duplicates =
+        Combinators.combine(
+                Arbitraries.of("area:" + VILLAGE, "area:320623", "area:320623100", "clip:nope")
+                    .list()
+                    .ofMinSize(2)
+                    .ofMaxSize(200),
+                Arbitraries.of("0-0", "1-0", "99999999999999-0"))
+            .as(
+                (chs, offset) -> {
+                  ObjectNode m = NODES.objectNode();
+                  m.put("op", "subscribe");
+                  chs.forEach(m.putArray("channels")::add);
+                  if (!offset.equals("0-0")) m.putObject("since").put(chs.get(0), offset);
+                  return m;
+                });
+    Arbitrary<JsonNode> forgedAck =
+        Combinators.combine(
+                Arbitraries.of("area:" + VILLAGE, "area:320623", "area:999999"),
+                Arbitraries.longs().between(0, Long.MAX_VALUE),
+                Arbitraries.longs().between(0, 5))
+            .as(
+                (ch, ms, seq) -> {
+                  ObjectNode m = NODES.objectNode();
+                  m.put("op", "ack");
+                  m.put("channel", ch);
+                  m.put("offset", ms + "-" + seq);
+                  return m;
+                });
+    Arbitrary<JsonNode> oversizedStatus =
+        Combinators.combine(
+                Arbitraries.of("state", "nowPlaying", "runId", "volume", "clockOffsetMs"),
+                Arbitraries.integers().between(1, 60_000))
+            .as(
+                (field, size) -> {
+                  ObjectNode m = NODES.objectNode();
+                  m.put("op", "status");
+                  m.put("state", "playing");
+                  switch (field) {
+                    case "volume" -> m.put("volume", size * 1000L);
+                    case "clockOffsetMs" -> m.put("clockOffsetMs", (long) size * 1_000_000_000L);
+                    default -> m.put(field, "p".repeat(size) + ":1");
+                  }
+                  return m;
+                });
     return Arbitraries.frequencyOf(
+        Tuple.of(2, duplicates.map(TestServer::write)),
+        Tuple.of(2, forgedAck.map(TestServer::write)),
+        Tuple.of(2, oversizedStatus.map(TestServer::write)),
         Tuple.of(3, auth.map(TestServer::write)),
         Tuple.of(3, subscribe.map(TestServer::write)),
         Tuple.of(4, withFields.map(TestServer::write)),

@@ -54,4 +54,31 @@ class ChannelTableTest {
     assertThat(t.contains(A)).isFalse();
     assertThat(t.last(A)).isNull();
   }
+
+  @Test
+  void anAckCountsOnlyForAnOffsetWithinWhatWasSentAndOnlyOnce() {
+    ChannelTable t = new ChannelTable();
+    t.add(A);
+    assertThat(t.acknowledge(A, StreamOffset.parse("1000-0"))).as("nothing sent yet").isFalse();
+    t.sentNow(A, StreamOffset.parse("1000-0"));
+    t.sentNow(A, StreamOffset.parse("1000-1"));
+    t.sentNow(A, StreamOffset.parse("2000-0"));
+    assertThat(t.acknowledge(A, StreamOffset.parse("999-9"))).as("before the first").isFalse();
+    assertThat(t.acknowledge(A, StreamOffset.parse("2000-1"))).as("not sent yet").isFalse();
+    assertThat(t.acknowledge(B, StreamOffset.parse("1000-0"))).as("not subscribed").isFalse();
+    assertThat(t.acknowledge(A, StreamOffset.parse("1000-1"))).isTrue();
+    assertThat(t.acknowledge(A, StreamOffset.parse("1000-1"))).as("twice").isFalse();
+    assertThat(t.acknowledge(A, StreamOffset.parse("1000-0"))).as("behind the last").isFalse();
+    assertThat(t.acknowledge(A, StreamOffset.parse("2000-0"))).isTrue();
+  }
+
+  @Test
+  void aChannelSubscribedForATerminalIsAskedForByItOnceMore() {
+    ChannelTable t = new ChannelTable();
+    t.addAutomatic(A);
+    t.add(B);
+    assertThat(t.firstAskOf(B)).isFalse();
+    assertThat(t.firstAskOf(A)).isTrue();
+    assertThat(t.firstAskOf(A)).isFalse();
+  }
 }

@@ -180,6 +180,73 @@ class PushHistoryTest {
     }
   }
 
+  @Test
+  void aCountyPushKeepsItsBodyOnceWithTheHistoryAndEveryVillageStillRecoversItWhole()
+      throws Exception {
+    server = TestServer.start(dir, Map.of("XIAOLABA_WEBSOCKET_HISTORY_MAX_AGE", "1h"));
+    String first = push(VILLAGE, "之前");
+    String body = "县里的长通知。".repeat(2000);
+    var sent =
+        server.postJson(
+            "/api/v1/pushes",
+            TestServer.ADMIN,
+            Map.of("areas", List.of(COUNTY), "title", "全县", "body", body));
+    String id = TestServer.json(sent.body()).get("id").asText();
+    long channels =
+        TestServer.json(server.get("/api/v1/pushes/" + id, TestServer.ADMIN).body())
+            .get("messagesWritten")
+            .asLong();
+    assertThat(channels).isGreaterThan(10);
+
+    try (JedisPooled redis = new JedisPooled(java.net.URI.create(server.redisUrl()))) {
+      String prefix = server.settings.redis().keyPrefix();
+      long streamBytes = 0;
+      for (String key : redis.keys(prefix + "stream:area:*")) {
+        streamBytes += redis.memoryUsage(key);
+        for (var e : redis.xrange(key, "-", "+")) {
+          assertThat(e.getFields().toString()).doesNotContain("县里的长通知");
+        }
+      }
+      // Every channel's entry is a reference: all of them together hold less than the body once.
+      assertThat(streamBytes)
+          .isLessThan(body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+      assertThat(redis.get(prefix + "push:" + id + ":body")).contains(body);
+      assertThat(redis.pttl(prefix + "push:" + id + ":body")).isBetween(1L, 3_600_000L);
+      assertThat(redis.pttl(prefix + "push:" + id)).isBetween(1L, 3_600_000L);
+    }
+
+    Subscribed back = resubscribe(first, null);
+    assertThat(back.recovered).isTrue();
+    JsonNode replayed = back.ws.awaitType("push", WAIT);
+    assertThat(replayed.at("/data/pushId").asText()).isEqualTo(id);
+    assertThat(replayed.at("/data/body").asText()).isEqualTo(body);
+    assertThat(replayed.at("/data/title").asText()).isEqualTo("全县");
+  }
+
+  @Test
+  void aPushWhoseBodyExpiredIsLeftOutOfTheReplayAndItsReportIsGone() throws Exception {
+    server = TestServer.start(dir);
+    String first = push(VILLAGE, "留下");
+    String gone = push(VILLAGE, "过期");
+    String kept = push(VILLAGE, "还在");
+    String goneId;
+    try (JedisPooled redis = new JedisPooled(java.net.URI.create(server.redisUrl()))) {
+      String prefix = server.settings.redis().keyPrefix();
+      var entry = redis.xrange(prefix + "stream:" + CHANNEL, gone, gone).get(0);
+      goneId = entry.getFields().get("push");
+      // What the expiry of historyMaxAge does to the body and the report.
+      assertThat(redis.del(prefix + "push:" + goneId + ":body", prefix + "push:" + goneId))
+          .isEqualTo(2);
+    }
+    assertThat(server.get("/api/v1/pushes/" + goneId, TestServer.ADMIN).statusCode())
+        .isEqualTo(404);
+    Subscribed back = resubscribe(first, null);
+    assertThat(back.recovered).isTrue();
+    JsonNode next = back.ws.awaitType("push", WAIT);
+    assertThat(next.at("/data/title").asText()).isEqualTo("还在");
+    assertThat(next.get("offset").asText()).isEqualTo(kept);
+  }
+
   /** Pushes to one area; returns the offset it got in the village's channel. */
   private String push(String area, String title) throws Exception {
     TestServer.WsRecorder watcher = server.connect(null);
