@@ -344,16 +344,7 @@ class AccessMatrixTest {
 
   /** A ready clip no program plays: different bytes each time, so not the same clip. */
   private static String freshClip() {
-    try {
-      int n = serial.incrementAndGet();
-      Path file = TestServer.tone(work, "c" + n + ".mp3", 1, "-metadata", "title=c" + n);
-      String id = upload(file);
-      assertThat(server.awaitClipSettled(id, TestServer.ADMIN).get("status").asText())
-          .isEqualTo("ready");
-      return id;
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+    return server.distinctReadyClip(work, "c" + serial.incrementAndGet());
   }
 
   /** A bulletin program in the village, an hour apart from every other one (no conflicts). */

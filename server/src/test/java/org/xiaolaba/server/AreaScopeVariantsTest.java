@@ -221,11 +221,7 @@ class AreaScopeVariantsTest {
     tokens.put(
         Caller.BROADCASTER, server.token("broadcaster", "村广播员", List.of("emergency"), VILLAGE));
     tokens.put(Caller.TERMINAL, server.token("terminal", "村喇叭", VILLAGE));
-    clipId =
-        server
-            .uploadSettled(TestServer.tone(work, "alarm.wav", 1), TestServer.ADMIN)
-            .get("id")
-            .asText();
+    clipId = server.distinctReadyClip(work, "alarm");
   }
 
   @AfterAll

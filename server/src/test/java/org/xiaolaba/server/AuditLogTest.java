@@ -75,7 +75,7 @@ class AuditLogTest {
                 "permissions",
                 List.of("emergency")));
     TestServer.tone(work, "u.mp3", 1, "-b:a", "64k");
-    clipId = readyClip("a");
+    clipId = server.distinctReadyClip(work, "a");
   }
 
   @AfterAll
@@ -368,7 +368,7 @@ class AuditLogTest {
     c.put(
         "POST /api/v1/clips",
         () -> new Call(editor, "/api/v1/clips?title=tone", null, work.resolve("u.mp3")));
-    String clip = readyClip("d");
+    String clip = server.distinctReadyClip(work, "d");
     c.put("DELETE /api/v1/clips/{id}", () -> new Call(editor, "/api/v1/clips/" + clip, null, null));
     c.put(
         "POST /api/v1/programs", () -> new Call(broadcaster, "/api/v1/programs", program(), null));
@@ -517,19 +517,6 @@ class AuditLogTest {
   private static String created(HttpResponse<String> r) {
     assertThat(r.statusCode()).as(r.body()).isBetween(200, 202);
     return TestServer.json(r.body()).get("id").asText();
-  }
-
-  /** A ready clip no program plays: different bytes each time. */
-  private static String readyClip(String name) {
-    try {
-      Path file = TestServer.tone(work, name + ".mp3", 1, "-metadata", "title=" + name);
-      String id = server.upload(file, name, TestServer.ADMIN);
-      assertThat(server.awaitClipSettled(id, TestServer.ADMIN).get("status").asText())
-          .isEqualTo("ready");
-      return id;
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 
   private static Map<String, Object> program() {

@@ -34,11 +34,7 @@ class PermissionsApiTest {
     server = TestServer.start(dataDir);
     plain = server.token("broadcaster", "村广播员", VILLAGE);
     permitted = server.token("broadcaster", "应急广播员", List.of("emergency"), VILLAGE);
-    clipId =
-        server
-            .uploadSettled(TestServer.tone(work, "a.wav", 1), TestServer.ADMIN)
-            .get("id")
-            .asText();
+    clipId = server.distinctReadyClip(work, "fire");
   }
 
   @AfterAll

@@ -165,6 +165,21 @@ public final class TestServer implements AutoCloseable {
   }
 
   /**
+   * A ready clip of its own, uploaded by the admin: a second of tone made in {@code dir} with
+   * {@code name} in its metadata, so its bytes (and so the clip) differ from every other one.
+   */
+  public String distinctReadyClip(Path dir, String name) {
+    try {
+      Path file = tone(dir, name + ".mp3", 1, "-metadata", "title=" + name);
+      String id = upload(file, name, ADMIN);
+      assertThat(awaitClipSettled(id, ADMIN).get("status").asText()).isEqualTo("ready");
+      return id;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
    * Uploads {@code file} as the raw body titled {@code title} with {@code token}; it must be
    * accepted (202). Returns the new clip's id.
    */
