@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import org.xiaolaba.config.ConfigException;
 import org.xiaolaba.config.Settings;
 import org.xiaolaba.config.SettingsLoader;
-import org.xiaolaba.server.terminal.TerminalCommand;
+import org.xiaolaba.terminal.TerminalCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package org.xiaolaba.server.terminal;
+package org.xiaolaba.terminal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

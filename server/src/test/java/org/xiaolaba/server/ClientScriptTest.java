@@ -1,4 +1,4 @@
-package org.xiaolaba.server.terminal;
+package org.xiaolaba.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -25,7 +25,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xiaolaba.server.TestServer;
 
 /**
  * The JavaScript client as a browser would get it from {@code GET /client.js}, run for real under

@@ -1,4 +1,4 @@
-package org.xiaolaba.server.terminal;
+package org.xiaolaba.terminal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xiaolaba.config.testing.SettableClock;
-import org.xiaolaba.server.http.Json;
 
 /**
  * What the terminal plays and when, by its own clock, without a server: frames are handed to it

@@ -1,4 +1,4 @@
-package org.xiaolaba.server.terminal;
+package org.xiaolaba.terminal;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -9,10 +9,14 @@ import org.xiaolaba.config.Settings;
 import org.xiaolaba.config.SettingsLoader;
 import org.xiaolaba.config.ffmpeg.FfmpegBinaries;
 import org.xiaolaba.config.ffmpeg.FfmpegLocator;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code java -jar xiaolaba-server.jar terminal --server ws://HOST:PORT --token TOKEN}. */
+/**
+ * {@code java -jar xiaolaba-terminal.jar --server ws://HOST:PORT --token TOKEN}, or the same as
+ * {@code java -jar xiaolaba-server.jar terminal ...}.
+ */
 @Command(
     name = "terminal",
     mixinStandardHelpOptions = true,
@@ -22,6 +26,17 @@ import picocli.CommandLine.Option;
       "Without --audio-device the audio is decoded in real time and the samples dropped."
     })
 public final class TerminalCommand implements Callable<Integer> {
+  /** The terminal's own jar: runs until SIGTERM, like the server's {@code terminal} command. */
+  public static void main(String[] args) {
+    // Before anything logs: the terminal jar's own logging, unless one is chosen on the command
+    // line.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "xiaolaba-terminal-logback.xml");
+    }
+    int code = new CommandLine(new TerminalCommand()).execute(args);
+    if (code != 0) System.exit(code);
+  }
+
   @Option(
       names = "--server",
       required = true,

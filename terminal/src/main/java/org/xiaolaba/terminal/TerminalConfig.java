@@ -1,4 +1,4 @@
-package org.xiaolaba.server.terminal;
+package org.xiaolaba.terminal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.net.URI;
@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import org.xiaolaba.server.http.Json;
 
 /**
  * Where a reference terminal connects and keeps its data. {@code server} is the server's address,

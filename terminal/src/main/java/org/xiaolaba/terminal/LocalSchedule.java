@@ -1,4 +1,4 @@
-package org.xiaolaba.server.terminal;
+package org.xiaolaba.terminal;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xiaolaba.server.http.Json;
 
 /**
  * The plays a terminal has been told about and its last offset per channel, kept in one small JSON
