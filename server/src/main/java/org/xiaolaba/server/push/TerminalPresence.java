@@ -6,6 +6,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xiaolaba.config.AreaTree;
@@ -69,6 +71,9 @@ public final class TerminalPresence implements AutoCloseable {
   static final int REVOKED_KEPT = 10_000;
 
   private final ScheduledExecutorService refresher;
+
+  /** Per terminal, the changes to its record still to be applied (see {@link #update}). */
+  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
   /** One terminal as the API shows it. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -187,6 +192,7 @@ public final class TerminalPresence implements AutoCloseable {
   public void revoked(String tokenId) {
     revoked.add(tokenId);
     local.remove(tokenId);
+    pending.remove(tokenId);
     try {
       blocking.execute(() -> forget(tokenId));
     } catch (RejectedExecutionException e) {
@@ -207,25 +213,87 @@ public final class TerminalPresence implements AutoCloseable {
     update(p, t -> t.reported(report, clock.instant()));
   }
 
-  private void update(Principal p, java.util.function.UnaryOperator<Terminal> change) {
+  /**
+   * Applies a change to a terminal's record on a blocking worker. A terminal's changes are applied
+   * one after another, in the order they were made, each on what the one before wrote: its connect
+   * and the status it sends right after could otherwise run on two workers at once, both read the
+   * record, and the later write undo the other. Changes made while a terminal's are being applied
+   * are taken together (one read, one write).
+   */
+  private void update(Principal p, UnaryOperator<Terminal> change) {
+    Pending q = pending.computeIfAbsent(p.id(), k -> new Pending());
+    boolean start;
+    synchronized (q) {
+      if (q.changes.size() >= MAX_PENDING) {
+        log.warn(
+            "Presence of terminal {} not recorded: {} changes already waiting",
+            p.id(),
+            MAX_PENDING);
+        return;
+      }
+      q.changes.add(change);
+      q.principal = p;
+      start = !q.draining;
+      q.draining = true;
+    }
+    if (!start) return;
     try {
-      blocking.execute(
-          () -> {
-            try {
-              Terminal known = read(p.id());
-              Terminal current = known == null ? Terminal.first(p) : known.named(p);
-              if (revoked.contains(p.id())) return;
-              Terminal next = change.apply(current);
-              if (next == null) return;
-              redis.client().hset(key(), p.id(), Json.MAPPER.writeValueAsString(next));
-              // Revoked while this was written: it goes again.
-              if (revoked.contains(p.id())) forget(p.id());
-            } catch (RuntimeException | JsonProcessingException e) {
-              log.warn("Presence of terminal {} not recorded: {}", p.id(), e.getMessage());
-            }
-          });
+      blocking.execute(() -> drain(p.id(), q));
     } catch (RejectedExecutionException e) {
+      synchronized (q) {
+        q.changes.clear();
+        q.draining = false;
+      }
       log.warn("Presence of terminal {} not recorded: workers are saturated", p.id());
+    }
+  }
+
+  /** The changes of one terminal not yet applied, and whether a worker is applying them. */
+  private static final class Pending {
+    final ArrayDeque<UnaryOperator<Terminal>> changes = new ArrayDeque<>();
+    Principal principal;
+    boolean draining;
+  }
+
+  /** Changes waiting per terminal beyond which new ones are dropped (status is rate-limited). */
+  static final int MAX_PENDING = 64;
+
+  private void drain(String id, Pending q) {
+    while (true) {
+      List<UnaryOperator<Terminal>> batch;
+      Principal p;
+      synchronized (q) {
+        if (q.changes.isEmpty()) {
+          q.draining = false;
+          return;
+        }
+        batch = new ArrayList<>(q.changes);
+        q.changes.clear();
+        p = q.principal;
+      }
+      apply(p, batch);
+    }
+  }
+
+  private void apply(Principal p, List<UnaryOperator<Terminal>> changes) {
+    try {
+      if (revoked.contains(p.id())) return;
+      Terminal known = read(p.id());
+      Terminal current = known == null ? Terminal.first(p) : known.named(p);
+      boolean changed = false;
+      for (UnaryOperator<Terminal> change : changes) {
+        Terminal next = change.apply(current);
+        if (next != null) {
+          current = next;
+          changed = true;
+        }
+      }
+      if (!changed) return;
+      redis.client().hset(key(), p.id(), Json.MAPPER.writeValueAsString(current));
+      // Revoked while this was written: it goes again.
+      if (revoked.contains(p.id())) forget(p.id());
+    } catch (RuntimeException | JsonProcessingException e) {
+      log.warn("Presence of terminal {} not recorded: {}", p.id(), e.getMessage());
     }
   }
 
