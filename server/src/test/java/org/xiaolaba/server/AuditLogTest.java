@@ -325,6 +325,7 @@ class AuditLogTest {
         caller(Map.of("role", "editor", "name", "=HYPERLINK(\"x\")", "areas", List.of(TOWN)));
     String item = created(server.postJson("/api/v1/items", formula.token(), item()));
     awaitOne("POST", "/api/v1/items", item, 201);
+    // A random id may itself start with '-' (one in 64): then it is defused like any other cell.
 
     for (HttpResponse<String> r :
         List.of(
@@ -346,7 +347,7 @@ class AuditLogTest {
       assertThat(lines.get(1))
           .contains(
               ",\"'=HYPERLINK(\"\"x\"\")\",editor,127.0.0.1,POST,/api/v1/items,/api/v1/items,")
-          .contains("," + item + ",201,");
+          .contains("," + (item.matches("^[=+\\-@].*") ? "'" + item : item) + ",201,");
     }
   }
 
