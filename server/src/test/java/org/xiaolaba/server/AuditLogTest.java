@@ -201,27 +201,9 @@ class AuditLogTest {
         assertThat(answer).startsWith("HTTP/1.1 401");
       }
     }
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                server
-                    .get("/metrics", null)
-                    .body()
-                    .lines()
-                    .anyMatch(
-                        l ->
-                            l.startsWith("xiaolaba_audit_dropped_total{reason=\"anonymous-rate\"")
-                                && !l.endsWith(" 0.0")));
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                log("limit=1000").stream()
-                        .filter(e -> flooder.equals(e.path("address").asText()))
-                        .count()
-                    == 20);
-    String dropped =
+    // Counted on the event loop before each answer: final once the 30 answers are in. The bucket
+    // refills a token every 3 s, so a slow run may keep one or two more than the burst of 20.
+    String line =
         server
             .get("/metrics", null)
             .body()
@@ -229,7 +211,16 @@ class AuditLogTest {
             .filter(l -> l.startsWith("xiaolaba_audit_dropped_total{reason=\"anonymous-rate\""))
             .findFirst()
             .orElseThrow();
-    assertThat(Double.parseDouble(dropped.substring(dropped.lastIndexOf(' ') + 1))).isEqualTo(10.0);
+    long dropped = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    assertThat(dropped).isBetween(8L, 10L);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                log("limit=1000").stream()
+                        .filter(e -> flooder.equals(e.path("address").asText()))
+                        .count()
+                    == 30 - dropped);
   }
 
   @Test
